@@ -6,7 +6,7 @@
  * handshake, when the request is already written. undici then reports a generic `other side closed` and drops the
  * alert. The connector remembers TLS errors per origin so the client can report "client certificate required".
  */
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector } from './undici-lite';
 import type { ConsulTlsSettings } from './consul-settings';
 
 /** Options of {@link createConsulDispatcher}. */

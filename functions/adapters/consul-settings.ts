@@ -5,7 +5,6 @@
  * The resolved settings hold PEM contents, not file paths, so the HTTP client never touches the file system.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
 import type { TokenSource } from './consul-http';
 
@@ -182,25 +181,46 @@ export function consulSettingsFromEnv(
 }
 
 /**
- * Schema of the `consul` block of the deploy config (Lambda side). Unknown keys are rejected so typos surface.
+ * The deploy config's `consul` block (also the Lambda's environment, assembled by the handler wiring).
  * The token is not here: Lambdas read it from Secrets Manager (see `consul-token-secret.ts`).
+ * Validated by hand rather than with zod: this runs in every Consul-facing Lambda, and zod would add ~400 KiB to
+ * each bundle.
  */
-export const consulSettingsSchema = z.strictObject({
-  /** One or more `https://host:port` (or host:port) addresses, tried in order. */
-  addresses: z.union([z.string(), z.array(z.string()).min(1)]),
+export interface ConsulSettingsInput {
+  /** One or more `https://host:port` (or host:port) addresses, tried in order; a list or a comma-separated string. */
+  readonly addresses: string | readonly string[];
   /** PEM CA bundle for the Consul HTTPS listener. */
-  caBundlePem: z.string().optional(),
-  clientCertPem: z.string().optional(),
-  clientKeyPem: z.string().optional(),
-  tlsServerName: z.string().min(1).optional(),
+  readonly caBundlePem?: string;
+  readonly clientCertPem?: string;
+  readonly clientKeyPem?: string;
+  readonly tlsServerName?: string;
   /** @default true */
-  verifyTls: z.boolean().optional(),
+  readonly verifyTls?: boolean;
   /** Scheme for bare host:port addresses. @default 'https' */
-  defaultScheme: z.enum(['http', 'https']).optional(),
-});
+  readonly defaultScheme?: 'http' | 'https';
+}
 
-/** Input accepted by {@link consulSettingsFromConfig}. */
-export type ConsulSettingsInput = z.input<typeof consulSettingsSchema>;
+const SETTINGS_KEYS = ['addresses', 'caBundlePem', 'clientCertPem', 'clientKeyPem', 'tlsServerName', 'verifyTls', 'defaultScheme'] as const;
+const SETTINGS_EXAMPLE = `{ "addresses": ["https://consul.example.com:8501"], "caBundlePem": "-----BEGIN CERTIFICATE-----…" }`;
+
+function checkSettingsInput(input: unknown, field: string): ConsulSettingsInput {
+  const fail = (path: string, problem: string): never => {
+    throw new InvalidInputError(path, problem, SETTINGS_EXAMPLE);
+  };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail(field, 'expected an object');
+  const o = input as Record<string, unknown>;
+  const unknownKey = Object.keys(o).find((k) => !(SETTINGS_KEYS as readonly string[]).includes(k));
+  if (unknownKey !== undefined) fail(field, `unknown field "${unknownKey}"`);
+  const a = o.addresses;
+  const okAddresses = typeof a === 'string' ? a.trim() !== '' : Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string');
+  if (!okAddresses) fail(`${field}.addresses`, 'expected a non-empty list of addresses');
+  for (const key of ['caBundlePem', 'clientCertPem', 'clientKeyPem', 'tlsServerName'] as const) {
+    if (o[key] !== undefined && (typeof o[key] !== 'string' || (key === 'tlsServerName' && o[key] === ''))) fail(`${field}.${key}`, 'expected a non-empty string');
+  }
+  if (o.verifyTls !== undefined && typeof o.verifyTls !== 'boolean') fail(`${field}.verifyTls`, 'expected true or false');
+  if (o.defaultScheme !== undefined && o.defaultScheme !== 'http' && o.defaultScheme !== 'https') fail(`${field}.defaultScheme`, 'expected "http" or "https"');
+  return o as unknown as ConsulSettingsInput;
+}
 
 /**
  * Validates the deploy config's `consul` block and resolves it into {@link ConsulConnectionSettings}.
@@ -210,14 +230,8 @@ export type ConsulSettingsInput = z.input<typeof consulSettingsSchema>;
  * const settings = consulSettingsFromConfig(config.consul, 'consul');
  */
 export function consulSettingsFromConfig(input: unknown, field = 'consul'): ConsulConnectionSettings {
-  const parsed = consulSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = [field, ...issue.path.map(String)].join('.');
-    throw new InvalidInputError(path, issue.message, `{ "addresses": ["https://consul.example.com:8501"], "caBundlePem": "-----BEGIN CERTIFICATE-----…" }`);
-  }
-  const c = parsed.data;
-  const list = Array.isArray(c.addresses) ? c.addresses.join(',') : c.addresses;
+  const c = checkSettingsInput(input, field);
+  const list = typeof c.addresses === 'string' ? c.addresses : c.addresses.join(',');
   const addresses = parseConsulAddresses(list, c.defaultScheme ?? 'https', `${field}.addresses`);
   const caPem = c.caBundlePem === undefined ? undefined : checkCertificatePem(c.caBundlePem, `${field}.caBundlePem`);
   checkClientPair(c.clientCertPem, c.clientKeyPem, [`${field}.clientCertPem`, `${field}.clientKeyPem`]);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { InvalidInputError } from '../core/errors';
 
 /**
@@ -30,28 +29,67 @@ export const SNAPSHOT_FUNCTION_ENV = {
   scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
 } as const;
 
-const nonEmpty = z.string().trim().min(1);
+/**
+ * Reads a Lambda's environment (once, at cold start). A missing or bad variable is a deployment bug: the error names
+ * the variable. Hand-written rather than zod: zod would add ~400 KiB to every handler bundle.
+ */
+export class LambdaEnv {
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
 
-/** The parsed environment common to Consul-facing Lambdas. */
-export const consulFunctionEnvSchema = z.object({
-  [CONSUL_FUNCTION_ENV.clusterName]: nonEmpty,
-  [CONSUL_FUNCTION_ENV.consulAddresses]: nonEmpty,
-  [CONSUL_FUNCTION_ENV.consulTokenSecretArn]: nonEmpty,
-  [CONSUL_FUNCTION_ENV.consulCaSecretArn]: nonEmpty.optional(),
-  [CONSUL_FUNCTION_ENV.consulCaPem]: nonEmpty.optional(),
-  [CONSUL_FUNCTION_ENV.consulTlsServerName]: nonEmpty.optional(),
-  [CONSUL_FUNCTION_ENV.reportTopicArn]: nonEmpty.optional(),
-});
+  /** A variable that must be set and non-empty. */
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) throw this.invalid(name, 'is not set');
+    return value;
+  }
+
+  /** A variable that may be unset (empty counts as unset). */
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  /** `true` or `false`; unset gives `fallback`. */
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (value !== 'true' && value !== 'false') throw this.invalid(name, `is "${value}", expected true or false`);
+    return value === 'true';
+  }
+
+  /** A positive whole number, or undefined when unset. */
+  positiveInteger(name: string): number | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw this.invalid(name, `is "${value}", expected a positive whole number`);
+    return n;
+  }
+
+  /** A JSON object; unset gives `{}`. */
+  json<T extends object>(name: string): Partial<T> {
+    const value = this.optional(name);
+    if (value === undefined) return {};
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      return parsed as Partial<T>;
+    } catch {
+      throw this.invalid(name, 'is not a JSON object');
+    }
+  }
+
+  private invalid(name: string, problem: string): InvalidInputError {
+    return new InvalidInputError(`environment variable ${name}`, problem, 'the value the consul-ops stack sets (redeploy the stack)');
+  }
+}
 
 /**
- * Parses a Lambda's environment once, at cold start. A missing or bad variable is a deployment bug: the error names
- * the variable.
+ * Extra environment of the restore Lambda. `SNAPSHOT_PREFIX` is the root prefix passed to the workflows
+ * (`snapshots`), under which the cluster folder `<prefix>/<cluster>/` is read and the safety snapshot written.
  */
-export function parseLambdaEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`environment variable ${issue.path.join('.')}`, issue.message, 'the value the consul-ops stack sets (redeploy the stack)');
-  }
-  return parsed.data;
-}
+export const RESTORE_FUNCTION_ENV = {
+  ...CONSUL_FUNCTION_ENV,
+  bucketName: 'BUCKET_NAME',
+  snapshotPrefix: 'SNAPSHOT_PREFIX',
+} as const;

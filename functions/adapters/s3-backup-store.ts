@@ -1,0 +1,242 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  type Tag,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import type {
+  BackupMetadata,
+  BackupStore,
+  IncompleteUpload,
+  StoredBackup,
+  VerifiedBackupFacts,
+} from '../core/backup-ports';
+import { BACKUP_KINDS, type BackupKind } from '../core/backup-ports';
+import { ConsulOpsError } from '../core/errors';
+
+/** Object tags that mark a verified backup. Tags (unlike metadata) can be added after the upload completed. */
+export const BACKUP_TAGS = {
+  verified: 'consul-ops:verified',
+  sha256: 'consul-ops:sha256',
+  raftIndex: 'consul-ops:raft-index',
+  raftTerm: 'consul-ops:raft-term',
+  kind: 'consul-ops:kind',
+} as const;
+
+const METADATA_KEYS: Record<keyof BackupMetadata, string> = {
+  cluster: 'consul-cluster',
+  datacenter: 'consul-datacenter',
+  consulVersion: 'consul-version',
+  takenAt: 'taken-at',
+  raftIndex: 'raft-index',
+};
+
+/** Settings of {@link S3BackupStore}. */
+export interface S3BackupStoreProps {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Multipart part size; memory use is about partSize × queueSize whatever the snapshot size. @default 8 MiB */
+  readonly partSizeBytes?: number;
+  /** Parts uploaded in parallel. @default 2 */
+  readonly queueSize?: number;
+}
+
+/** S3 said no (permissions, KMS, missing bucket): the operator has to fix access. */
+export class BackupStoreError extends ConsulOpsError {
+  constructor(operation: string, bucket: string, cause: unknown) {
+    const name = (cause as { name?: string })?.name ?? 'Error';
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super('BACKUP_STORE_FAILED', `S3 ${operation} on bucket ${bucket} failed: ${name}: ${detail}`, 'Check that the bucket exists, the function may use it and its KMS key, and the S3 endpoint is reachable.', {
+      context: { operation, bucket, errorName: name },
+      cause,
+    });
+  }
+}
+
+/**
+ * The S3 implementation of {@link BackupStore}: streaming multipart uploads with SHA-256 checksums, verified-marking
+ * by object tags, listing by `ListObjectVersions`, deletes as delete markers (recoverable until lifecycle expiry).
+ */
+export class S3BackupStore implements BackupStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  constructor(props: S3BackupStoreProps) {
+    this.client = props.client;
+    this.bucket = props.bucket;
+    this.partSize = props.partSizeBytes ?? 8 * 1024 * 1024;
+    this.queueSize = props.queueSize ?? 2;
+  }
+
+  /** @inheritdoc */
+  async upload(request: { key: string; body: Readable; metadata: BackupMetadata; signal?: AbortSignal }): Promise<{ versionId: string }> {
+    const metadata = Object.fromEntries(
+      (Object.keys(METADATA_KEYS) as (keyof BackupMetadata)[]).map((k) => [METADATA_KEYS[k], request.metadata[k]]),
+    );
+    const upload = new Upload({
+      client: this.client,
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.bucket,
+        Key: request.key,
+        Body: request.body,
+        ContentType: 'application/x-gzip',
+        ChecksumAlgorithm: 'SHA256',
+        Metadata: metadata,
+      },
+    });
+    // Fail the body rather than calling upload.abort(): lib-storage then aborts the multipart upload before done()
+    // rejects, so nothing is left behind when the promise settles (abort() settles first and cleans up later).
+    const onAbort = () => request.body.destroy(new Error(`upload of ${request.key} aborted: ${abortReason(request.signal)}`));
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await upload.done();
+      // An unversioned bucket answers without a version id; S3 calls that version "null".
+      return { versionId: result.VersionId ?? 'null' };
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** @inheritdoc */
+  async markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void> {
+    const TagSet: Tag[] = [
+      { Key: BACKUP_TAGS.verified, Value: 'true' },
+      { Key: BACKUP_TAGS.sha256, Value: facts.sha256 },
+      { Key: BACKUP_TAGS.raftIndex, Value: String(facts.raftIndex) },
+      { Key: BACKUP_TAGS.raftTerm, Value: String(facts.raftTerm) },
+      { Key: BACKUP_TAGS.kind, Value: facts.kind },
+    ];
+    await this.call('PutObjectTagging', () => this.client.send(new PutObjectTaggingCommand({ Bucket: this.bucket, Key: key, VersionId: versionId, Tagging: { TagSet } })));
+  }
+
+  /** @inheritdoc */
+  async list(folder: string): Promise<StoredBackup[]> {
+    const versions: { key: string; versionId: string; sizeBytes: number; lastModified: Date }[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    // client-s3 has no paginator for ListObjectVersions: page by hand on both markers.
+    do {
+      const page = await this.call('ListObjectVersions', () =>
+        this.client.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: folder, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker })),
+      );
+      for (const v of page.Versions ?? []) {
+        if (!v.IsLatest || !v.Key?.endsWith('.snap')) continue;
+        versions.push({ key: v.Key, versionId: v.VersionId ?? 'null', sizeBytes: v.Size ?? 0, lastModified: v.LastModified ?? new Date(0) });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return mapLimit(versions, 8, async (v) => ({ ...v, ...(await this.readTags(v.key, v.versionId)) }));
+  }
+
+  /** @inheritdoc */
+  async listIncompleteUploads(folder: string): Promise<IncompleteUpload[]> {
+    const uploads: IncompleteUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.call('ListMultipartUploads', () =>
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: folder, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+      );
+      for (const u of page.Uploads ?? []) {
+        if (u.Key && u.UploadId) uploads.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return uploads;
+  }
+
+  /** @inheritdoc */
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    await this.call('AbortMultipartUpload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.key, UploadId: upload.uploadId })));
+  }
+
+  /** @inheritdoc */
+  async remove(objects: readonly { key: string; versionId: string }[]): Promise<void> {
+    for (let i = 0; i < objects.length; i += 1000) {
+      // No VersionId: S3 adds a delete marker, so a mistaken prune can be undone until lifecycle expiry.
+      const batch = objects.slice(i, i + 1000).map((o) => ({ Key: o.key }));
+      const result = await this.call('DeleteObjects', () => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } })));
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        throw new BackupStoreError('DeleteObjects', this.bucket, new Error(`${failed.length} object(s) not deleted, first: ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message ?? ''}`.trim()));
+      }
+    }
+  }
+
+  /** @inheritdoc */
+  async describe(key: string, versionId?: string): Promise<StoredBackup & { metadata: Partial<BackupMetadata> }> {
+    const head = await this.call('HeadObject', () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })));
+    const resolvedVersion = head.VersionId ?? versionId ?? 'null';
+    const metadata: Partial<Record<keyof BackupMetadata, string>> = {};
+    for (const [field, metaKey] of Object.entries(METADATA_KEYS) as [keyof BackupMetadata, string][]) {
+      const value = head.Metadata?.[metaKey];
+      if (value !== undefined) metadata[field] = value;
+    }
+    const tags = await this.readTags(key, resolvedVersion);
+    return { key, versionId: resolvedVersion, sizeBytes: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0), ...tags, metadata };
+  }
+
+  /** @inheritdoc */
+  async open(key: string, versionId: string): Promise<Readable> {
+    const object = await this.call('GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })));
+    if (!(object.Body instanceof Readable)) throw new BackupStoreError('GetObject', this.bucket, new Error('response body is not a stream'));
+    return object.Body;
+  }
+
+  private async readTags(key: string, versionId: string): Promise<Pick<StoredBackup, 'verified' | 'facts'>> {
+    const tagging = await this.call('GetObjectTagging', () => this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })));
+    const tags = new Map((tagging.TagSet ?? []).map((t) => [t.Key, t.Value]));
+    if (tags.get(BACKUP_TAGS.verified) !== 'true') return { verified: false };
+    const kind = tags.get(BACKUP_TAGS.kind) as BackupKind | undefined;
+    return {
+      verified: true,
+      facts: {
+        sha256: tags.get(BACKUP_TAGS.sha256) ?? '',
+        raftIndex: Number(tags.get(BACKUP_TAGS.raftIndex) ?? 0),
+        raftTerm: Number(tags.get(BACKUP_TAGS.raftTerm) ?? 0),
+        kind: kind && BACKUP_KINDS.includes(kind) ? kind : 'scheduled',
+      },
+    };
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new BackupStoreError(operation, this.bucket, err);
+    }
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,49 @@
+import type { CommandSpec, CommonOptions } from '../command';
+import { parseBackupKey } from '../../core/backup-key';
+import { backupFolder } from '../../core/backup-workflow';
+import { InvalidInputError } from '../../core/errors';
+import { formatBytes } from '../progress';
+import { storeFromFlags } from '../wiring';
+import { assertClusterName } from '../../core/backup-key';
+
+interface ListOptions extends CommonOptions {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly cluster?: string;
+}
+
+/** `consul-ops list`: verified backups, newest first. Unverified objects are never listed as backups. */
+export const listCommand: CommandSpec<ListOptions> = {
+  name: 'list',
+  summary: 'list the verified backups of a cluster, newest first',
+  configure: (c) =>
+    c
+      .requiredOption('--bucket <name>', 'the backup bucket')
+      .option('--prefix <prefix>', 'key prefix of the backups', 'snapshots')
+      .requiredOption('--cluster <name>', 'the cluster whose backups to list'),
+  async run(options, context) {
+    if (!options.cluster) throw new InvalidInputError('--cluster', 'is required', '--cluster prod-east');
+    assertClusterName(options.cluster, '--cluster');
+    const objects = await storeFromFlags(options.bucket, context).list(backupFolder(options.prefix, options.cluster));
+    const backups = objects
+      .filter((o) => o.verified && parseBackupKey(o.key)?.cluster === options.cluster)
+      .map((o) => ({
+        key: o.key,
+        versionId: o.versionId,
+        takenAt: (parseBackupKey(o.key)?.takenAt ?? o.lastModified).toISOString(),
+        sizeBytes: o.sizeBytes,
+        sha256: o.facts?.sha256 ?? '',
+        consulIndex: o.facts?.raftIndex ?? 0,
+        kind: o.facts?.kind ?? 'scheduled',
+      }))
+      .sort((a, b) => (a.takenAt < b.takenAt ? 1 : a.takenAt > b.takenAt ? -1 : b.consulIndex - a.consulIndex));
+    const text =
+      backups.length === 0
+        ? `No verified backups of ${options.cluster} in s3://${options.bucket}/${backupFolder(options.prefix, options.cluster)}`
+        : [
+            `${backups.length} verified backup(s) of ${options.cluster}, newest first:`,
+            ...backups.map((b) => `  ${b.takenAt}  index ${String(b.consulIndex).padEnd(8)} ${formatBytes(b.sizeBytes).padStart(10)}  ${b.kind.padEnd(11)} ${b.key} (${b.versionId})`),
+          ].join('\n');
+    return { data: backups, text };
+  },
+};

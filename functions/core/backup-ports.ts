@@ -1,0 +1,105 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The ports the backup, prune and restore workflows use. Adapters (`functions/adapters/`) implement them over the
+ * Consul HTTP API and S3; tests implement them in memory.
+ */
+
+/** What the workflows need to know about the Consul cluster they talk to. */
+export interface ClusterIdentity {
+  readonly datacenter: string;
+  readonly consulVersion: string;
+}
+
+/** A snapshot stream as Consul serves it, with the query meta sent before the body. */
+export interface OpenedSnapshot {
+  readonly body: Readable;
+  /** `X-Consul-Index`: the snapshot's raft index. */
+  readonly index?: number;
+  readonly knownLeader?: boolean;
+  /** `X-Consul-LastContact`, milliseconds. */
+  readonly lastContactMs?: number;
+}
+
+/** The Consul side of backups and restores. */
+export interface SnapshotSource {
+  /** `GET /v1/agent/self`: datacenter and Consul version. */
+  describeCluster(): Promise<ClusterIdentity>;
+  /** `GET /v1/snapshot`, resolved once the headers arrived; the body streams. */
+  openSnapshot(options: { readonly stale: boolean }): Promise<OpenedSnapshot>;
+}
+
+/** The Consul side of a restore. */
+export interface SnapshotTarget extends SnapshotSource {
+  /** `PUT /v1/snapshot` with the archive streamed as the body. */
+  restoreSnapshot(body: Readable): Promise<void>;
+  /** `GET /v1/status/leader`: the leader address, or '' when there is none. */
+  leader(): Promise<string>;
+}
+
+/** Why a backup was taken. */
+export const BACKUP_KINDS = ['scheduled', 'manual', 'pre-restore'] as const;
+/** One of {@link BACKUP_KINDS}. */
+export type BackupKind = (typeof BACKUP_KINDS)[number];
+
+/** What is known about a backup once it verified; stored as object tags. */
+export interface VerifiedBackupFacts {
+  readonly sha256: string;
+  readonly raftIndex: number;
+  readonly raftTerm: number;
+  readonly kind: BackupKind;
+}
+
+/** One stored object under a cluster's folder, with what its metadata and tags say. */
+export interface StoredBackup {
+  readonly key: string;
+  readonly versionId: string;
+  readonly sizeBytes: number;
+  readonly lastModified: Date;
+  /** Only objects tagged verified (written after the archive passed verification) are backups. */
+  readonly verified: boolean;
+  readonly facts?: VerifiedBackupFacts;
+}
+
+/** Descriptive metadata written with the object (S3 user metadata). */
+export interface BackupMetadata {
+  readonly cluster: string;
+  readonly datacenter: string;
+  readonly consulVersion: string;
+  readonly takenAt: string;
+  readonly raftIndex: string;
+}
+
+/** An unfinished multipart upload (a backup that never completed). */
+export interface IncompleteUpload {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly initiated: Date;
+}
+
+/** The S3 side of backups, prune and restore. */
+export interface BackupStore {
+  /**
+   * Streams `body` into `key`. Resolves only when the body ended normally and the object was completed; when the
+   * body errors or `signal` aborts, the multipart upload is aborted and the promise rejects.
+   */
+  upload(request: {
+    readonly key: string;
+    readonly body: Readable;
+    readonly metadata: BackupMetadata;
+    readonly signal?: AbortSignal;
+  }): Promise<{ readonly versionId: string }>;
+  /** Tags one object version as a verified backup. */
+  markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void>;
+  /** Every current object version under `folder` (verified or not), with its tags read. */
+  list(folder: string): Promise<StoredBackup[]>;
+  /** Unfinished multipart uploads under `folder`. */
+  listIncompleteUploads(folder: string): Promise<IncompleteUpload[]>;
+  abortIncompleteUpload(upload: IncompleteUpload): Promise<void>;
+  /** Removes object versions from view (a delete marker; the version stays recoverable until lifecycle expiry). */
+  remove(objects: readonly { readonly key: string; readonly versionId: string }[]): Promise<void>;
+  /** Metadata of one version (for restore preflight). */
+  describe(key: string, versionId?: string): Promise<StoredBackup & { readonly metadata: Partial<BackupMetadata> }>;
+  /** Streams one version's bytes. */
+  open(key: string, versionId: string): Promise<Readable>;
+}
