@@ -1,0 +1,12 @@
+/**
+ * Public entry point of the Consul API simulator package (`local/consul-simulator`).
+ */
+export { startConsulSimulator } from './consul-simulator';
+export type { ConsulSimulator } from './consul-simulator';
+export type { ConsulSimulatorOptions, SimulatorTlsOptions, RestoreRecord, SnapshotRecord } from './types';
+export { FAULT_KINDS, FaultInjector } from './faults';
+export type { FaultKind, FaultSpec, InjectedFault } from './faults';
+export { SimulatorState } from './state-api';
+export type { RecordedRequest } from './server';
+export type { IssuedLeaf, Validity, RotateRootOptions } from './ca';
+export { decodeSimulatorState, encodeSimulatorState } from './snapshot-state';

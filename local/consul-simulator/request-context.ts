@@ -1,0 +1,112 @@
+/**
+ * Per-request context handed to handlers: parsed URL, token lookup in Consul's order, lazy token resolution,
+ * body reading with byte accounting.
+ */
+import { IncomingMessage } from 'node:http';
+import { AclTokenRecord } from './store';
+import { authorizerFor, findTokenBySecret, resolveToken } from './acl-resolver';
+import { FaultSpec } from './faults';
+import { Authorizer } from './permissions';
+import { SimulatorCore } from './types';
+
+/** Where the request's token came from. */
+export type TokenSource = 'query' | 'header' | 'bearer' | 'agent-default' | 'none';
+
+/** Everything a handler needs about one request. */
+export class RequestContext {
+  readonly core: SimulatorCore;
+  readonly req: IncomingMessage;
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Body-shaping faults matched for this request. */
+  readonly faults: FaultSpec[];
+  /** The path after the route's prefix pattern (e.g. the AccessorID). */
+  suffix = '';
+  /** Request-body bytes read so far. */
+  bytesIn = 0;
+  readonly secret: string;
+  readonly tokenSource: TokenSource;
+  private authz: Authorizer | undefined;
+  private resolved: AclTokenRecord | undefined;
+
+  constructor(core: SimulatorCore, req: IncomingMessage, url: URL, faults: FaultSpec[]) {
+    this.core = core;
+    this.req = req;
+    this.method = req.method ?? 'GET';
+    this.path = url.pathname;
+    this.query = url.searchParams;
+    this.faults = faults;
+    const { secret, source } = parseToken(req, url.searchParams, core.options.agentDefaultToken);
+    this.secret = secret;
+    this.tokenSource = source;
+  }
+
+  /** True when the presence flag `?name` (any value) is set. */
+  has(name: string): boolean {
+    return this.query.has(name);
+  }
+
+  /** The fault of `kind` matched for this request, if any. */
+  fault(kind: FaultSpec['kind']): FaultSpec | undefined {
+    return this.faults.find((f) => f.kind === kind);
+  }
+
+  /** Resolves the token (403 `ACL not found` for unknown secrets) and returns its authorizer. */
+  authorize(): Authorizer {
+    if (!this.authz) {
+      this.resolved = this.core.options.aclsEnabled ? resolveToken(this.core, this.secret) : undefined;
+      this.authz = authorizerFor(this.core, this.resolved);
+    }
+    return this.authz;
+  }
+
+  /** The resolved token (after {@link authorize}), `undefined` with ACLs disabled. */
+  token(): AclTokenRecord | undefined {
+    this.authorize();
+    return this.resolved;
+  }
+
+  /** AccessorID of the request's token if it resolves, else the anonymous accessor. Never throws. */
+  accessorIdForLog(): string | undefined {
+    if (!this.core.options.aclsEnabled) return undefined;
+    return findTokenBySecret(this.core, this.secret)?.AccessorID;
+  }
+
+  /** Reads the whole request body. */
+  async readBody(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.req) {
+      const buf = chunk as Buffer;
+      this.bytesIn += buf.length;
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks);
+  }
+}
+
+/**
+ * Consul's token lookup (`parseTokenInternal`): `?token=`, then `X-Consul-Token`, then `Authorization: Bearer <v>`
+ * (scheme case-insensitive, first word of the value), then the agent's default token, else anonymous.
+ */
+export function parseToken(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  agentDefault: string | undefined,
+): { secret: string; source: TokenSource } {
+  const fromQuery = query.get('token');
+  if (fromQuery) return { secret: fromQuery, source: 'query' };
+  const header = req.headers['x-consul-token'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (fromHeader) return { secret: fromHeader, source: 'header' };
+  const auth = req.headers.authorization;
+  if (auth) {
+    const parts = auth.split(' ');
+    if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer') {
+      const value = parts.slice(1).join(' ').trim().split(' ')[0].trim();
+      if (value) return { secret: value, source: 'bearer' };
+    }
+  }
+  if (agentDefault) return { secret: agentDefault, source: 'agent-default' };
+  return { secret: '', source: 'none' };
+}
