@@ -93,3 +93,15 @@ export const RESTORE_FUNCTION_ENV = {
   bucketName: 'BUCKET_NAME',
   snapshotPrefix: 'SNAPSHOT_PREFIX',
 } as const;
+
+/**
+ * Extra environment of the rotate-token Lambda. `CONSUL_TOKEN_SECRET_ARN` is the management token secret: its
+ * AWSCURRENT version authenticates every Consul call (also while that secret itself is being rotated).
+ */
+export const ROTATION_FUNCTION_ENV = {
+  ...CONSUL_FUNCTION_ENV,
+  /** Whole hours a rotated-out token stays valid before it is deleted. */
+  gracePeriodHours: 'ROTATION_GRACE_PERIOD_HOURS',
+  /** Comma-separated ARNs of the secrets this function rotates: the hourly sweep visits each. */
+  rotatedSecretArns: 'ROTATION_SECRET_ARNS',
+} as const;

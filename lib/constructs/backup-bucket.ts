@@ -6,13 +6,23 @@ import { Construct } from 'constructs';
 import { InvalidInputError } from '../../functions/core/errors';
 
 /** Writing snapshots: single and multipart uploads, plus the tags the retention planner reads. */
-export const BACKUP_WRITE_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectTagging'] as const;
+export const BACKUP_WRITE_ACTIONS = [
+  's3:PutObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+  's3:PutObjectTagging',
+  // Surprising but required: the verified tag is written on one version (PutObjectTagging with a VersionId).
+  's3:PutObjectVersionTagging',
+] as const;
 /** Reading snapshots by key or version, with their tags (restore, verification, retention planning). */
 export const BACKUP_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'] as const;
 /** Listing keys and versions; always granted with an `s3:prefix` condition. */
 export const BACKUP_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'] as const;
-/** Deleting snapshots the retention plan dropped (by key or by version). */
-export const BACKUP_DELETE_ACTIONS = ['s3:DeleteObject', 's3:DeleteObjectVersion'] as const;
+/**
+ * Deleting snapshots the retention plan dropped. Only delete markers (no version id), so a pruned backup stays
+ * recoverable until lifecycle expiry; `s3:DeleteObjectVersion` is deliberately not granted.
+ */
+export const BACKUP_DELETE_ACTIONS = ['s3:DeleteObject'] as const;
 /**
  * Finding abandoned multipart uploads to abort them. Surprising: S3 offers no `s3:prefix` condition for this action, so
  * it is granted on the bucket as a whole; it only reveals key names and upload ids, never content.
@@ -71,8 +81,14 @@ export interface BackupBucketProps {
 export class BackupBucket extends Construct {
   /** Key prefix of one cluster's snapshots, e.g. `snapshots/prod-east/`. */
   static snapshotPrefix(clusterName: string): string {
-    return `snapshots/${clusterName}/`;
+    return `${BackupBucket.SNAPSHOT_ROOT}/${clusterName}/`;
   }
+
+  /**
+   * The key prefix under which every cluster has its folder (the handlers' `SNAPSHOT_PREFIX`; the workflows add
+   * `<cluster>/` themselves, see `functions/core/backup-key.ts`).
+   */
+  static readonly SNAPSHOT_ROOT = 'snapshots';
 
   /** The bucket. */
   readonly bucket: s3.Bucket;

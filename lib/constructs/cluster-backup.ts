@@ -125,7 +125,7 @@ export class ClusterBackup extends Construct {
       // A queued run older than an hour is superseded by the next scheduled one.
       maxEventAge: Duration.hours(1),
       bundling: snapshotBundling(),
-      environment: this.environment(props, prefix),
+      environment: this.environment(props),
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -176,14 +176,15 @@ export class ClusterBackup extends Construct {
     return role;
   }
 
-  private environment(props: ClusterBackupProps, prefix: string): Record<string, string> {
+  private environment(props: ClusterBackupProps): Record<string, string> {
     const e = SNAPSHOT_FUNCTION_ENV;
     const env: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'consul-ops-take-snapshot',
       POWERTOOLS_METRICS_NAMESPACE: 'ConsulOps',
       [e.clusterName]: props.clusterName,
       [e.bucketName]: props.bucket.bucket.bucketName,
-      [e.snapshotPrefix]: prefix,
+      // The root, not the cluster folder: the handler adds `<cluster>/` (functions/core/backup-key.ts).
+      [e.snapshotPrefix]: BackupBucket.SNAPSHOT_ROOT,
       [e.consulAddresses]: props.consul.addresses.join(','),
       [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
       [e.consulStale]: String(props.backup.stale),

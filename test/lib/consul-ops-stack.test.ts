@@ -8,6 +8,9 @@ import { ReportTopic } from '../../lib/constructs/report-topic';
 import { parseDeployConfig } from '../../lib/config/deploy-config';
 import { buildTestStack, defaultConfig, extraCluster } from './test-app';
 
+/** The only actions AWS requires Resource "*" for: Lambda's VPC network interfaces. */
+const ENI_ACTIONS = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
@@ -124,7 +127,7 @@ describe('ConsulOpsStack', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'ConsulOps',
             CLUSTER_NAME: 'demo',
             BUCKET_NAME: { Ref: Match.stringLikeRegexp('^BackupsBucket') },
-            SNAPSHOT_PREFIX: 'snapshots/demo/',
+            SNAPSHOT_PREFIX: 'snapshots',
             CONSUL_ADDRESSES: 'https://consul-0.demo.internal:8501,https://consul-1.demo.internal:8501',
             CONSUL_TOKEN_SECRET_ARN: TOKEN_ARN,
             CONSUL_CA_SECRET_ARN: CA_ARN,
@@ -208,7 +211,6 @@ describe('ConsulOpsStack', () => {
           Action: [
             's3:AbortMultipartUpload',
             's3:DeleteObject',
-            's3:DeleteObjectVersion',
             's3:GetObject',
             's3:GetObjectTagging',
             's3:GetObjectVersion',
@@ -216,6 +218,7 @@ describe('ConsulOpsStack', () => {
             's3:ListMultipartUploadParts',
             's3:PutObject',
             's3:PutObjectTagging',
+            's3:PutObjectVersionTagging',
           ],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^BackupsBucket/), 'Arn'] }, '/snapshots/demo/*']] },
         },
@@ -248,8 +251,10 @@ describe('ConsulOpsStack', () => {
     it('uses Resource "*" only for the ENI actions AWS requires it for', () => {
       const wildcard = allIdentityStatements(template).filter((s) => [s.Resource].flat().includes('*'));
       // Lambda's VPC ENI management: Describe* cannot be scoped and ENI ids do not exist before Lambda creates them.
-      expect(wildcard).toHaveLength(1);
-      expect(wildcard[0].Action).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces']));
+      expect(wildcard.length).toBeGreaterThan(0);
+      for (const statement of wildcard) {
+        expect([statement.Action].flat().every((a: string) => ENI_ACTIONS.includes(a))).toBe(true);
+      }
       expect(allIdentityStatements(template).flatMap((s) => [s.Action].flat()).filter((a: string) => a.includes('*'))).toEqual([]);
     });
 
@@ -318,7 +323,10 @@ describe('ConsulOpsStack', () => {
     });
 
     it('scopes each cluster to its own prefix and token', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 3);
+      const snapshotFunctions = template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'consul-ops-take-snapshot' }) } },
+      });
+      expect(Object.keys(snapshotFunctions)).toHaveLength(3);
       const west = policyStatements(template, 'ClusterwestFunctionRole');
       expect(west).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/west/token-Ab12a1' }));
       expect(west).toContainEqual(expect.objectContaining({ Resource: { 'Fn::Join': ['', [bucketArn(), '/snapshots/west/*']] } }));

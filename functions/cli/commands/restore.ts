@@ -1,0 +1,222 @@
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
+import { createLambdaClient } from '../../adapters/aws-clients';
+import { ConsulSnapshotSource } from '../../adapters/consul-snapshot-source';
+import { assertClusterName } from '../../core/backup-key';
+import type { BackupStore, SnapshotTarget } from '../../core/backup-ports';
+import { ConsulOpsError, InvalidInputError } from '../../core/errors';
+import { runRestore, type RestorePhase, type RestoreResult, type RestoreSelector } from '../../core/restore-workflow';
+import type { Severity } from '../../core/severity';
+import { createProgress, formatBytes, type Progress } from '../progress';
+import { consulFromEnv, storeFromFlags } from '../wiring';
+
+interface RestoreOptions extends CommonOptions {
+  readonly bucket?: string;
+  readonly prefix: string;
+  readonly cluster: string;
+  readonly latest?: boolean;
+  readonly key?: string;
+  readonly versionId?: string;
+  readonly before?: string;
+  readonly dryRun?: boolean;
+  readonly yes?: boolean;
+  readonly skipSafetySnapshot?: boolean;
+  readonly allowCrossCluster?: boolean;
+  readonly forceVersionMismatch?: boolean;
+  readonly invoke?: boolean;
+  readonly functionName?: string;
+}
+
+/** What `consul-ops restore` talks to; tests pass fakes. */
+export interface RestoreCommandDeps {
+  /** The Consul cluster (from CONSUL_HTTP_ADDR…) and the bucket, for a restore run from this host. */
+  connect(context: CliContext, bucket: string): { readonly consul: SnapshotTarget; readonly store: BackupStore; close(): Promise<void> };
+  /** Invokes the deployed restore function synchronously; `functionError` is set when it threw. */
+  invoke(functionName: string, payload: string): Promise<{ readonly functionError?: string; readonly payload: string }>;
+  readonly now: () => Date;
+}
+
+/** The deployed restore function failed (or refused); its message is the handler's error message. */
+export class RestoreFunctionError extends ConsulOpsError {
+  constructor(functionName: string, errorType: string, errorMessage: string) {
+    super('RESTORE_FUNCTION_FAILED', `restore function ${functionName} failed: ${errorType}: ${errorMessage}`, "The message ends with the function's remedy; its log group and the report on the topic have the details.", {
+      context: { functionName, errorType },
+    });
+  }
+}
+
+const DEFAULT_DEPS: RestoreCommandDeps = {
+  connect(context, bucket) {
+    const consul = consulFromEnv(context);
+    return { consul: new ConsulSnapshotSource(consul.api), store: storeFromFlags(bucket, context), close: () => consul.close() };
+  },
+  async invoke(functionName, payload) {
+    const client = createLambdaClient();
+    try {
+      const out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(payload) }));
+      return { functionError: out.FunctionError, payload: out.Payload ? Buffer.from(out.Payload).toString('utf8') : '' };
+    } finally {
+      client.destroy();
+    }
+  },
+  now: () => new Date(),
+};
+
+/**
+ * `consul-ops restore`: verify a stored backup and, with `--yes`, restore it (after a safety snapshot), from this host
+ * or through the deployed restore function (`--invoke`). Without `--yes`, or with `--dry-run`, nothing is sent.
+ */
+export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): CommandSpec<RestoreOptions> {
+  return {
+    name: 'restore',
+    summary: 'verify a backup and restore it into a cluster (nothing is sent without --yes)',
+    configure: (c) =>
+      c
+        .option('--bucket <name>', 'the backup bucket (not with --invoke)')
+        .option('--prefix <prefix>', 'key prefix of the backups', 'snapshots')
+        .requiredOption('--cluster <name>', 'the cluster whose backup to restore (its datacenter must match the target\'s)')
+        .option('--latest', 'the newest verified backup (pre-restore safety snapshots excluded)')
+        .option('--key <key>', 'an explicit backup key')
+        .option('--version-id <id>', 'with --key: the object version (default: the current one)')
+        .option('--before <iso-time>', 'the newest verified backup taken at or before this time, e.g. 2026-11-21T23:00:00Z')
+        .option('--dry-run', 'verify and report what would be done; send nothing (the default without --yes)')
+        .option('--yes', 'really restore: replaces the cluster state with the backup')
+        .option('--skip-safety-snapshot', 'do not snapshot the current state first')
+        .option('--allow-cross-cluster', 'restore although the target datacenter differs from the backup\'s')
+        .option('--force-version-mismatch', 'restore although the target runs another Consul version')
+        .option('--invoke', 'run the restore in the deployed restore function instead of from this host')
+        .option('--function-name <name>', 'with --invoke: the restore function (see the stack output RestoreFunctionName)'),
+    async run(options, context) {
+      assertClusterName(options.cluster, '--cluster');
+      const selector = parseSelector(options);
+      const apply = options.yes === true && options.dryRun !== true;
+      if (options.invoke) return invokeFunction(deps, options, context, selector, apply);
+      if (!options.bucket) throw new InvalidInputError('--bucket', 'is required unless --invoke is given', '--bucket my-consul-snapshots');
+      const { consul, store, close } = deps.connect(context, options.bucket);
+      const bars = phaseProgress(context);
+      try {
+        const result = await runRestore(
+          { consul, store, now: deps.now, onProgress: bars.update },
+          {
+            cluster: options.cluster,
+            prefix: options.prefix,
+            selector,
+            dryRun: !apply,
+            confirm: apply ? options.cluster : undefined,
+            allowCrossCluster: options.allowCrossCluster,
+            forceVersionMismatch: options.forceVersionMismatch,
+            skipSafetySnapshot: options.skipSafetySnapshot,
+            invokedBy: invokedBy(context),
+          },
+        );
+        return renderResult(result, options);
+      } finally {
+        bars.done();
+        await close();
+      }
+    },
+  };
+}
+
+/** `consul-ops restore`, wired to the real Consul, S3 and Lambda clients. */
+export const restoreCommand = createRestoreCommand();
+
+/** Exactly one of `--latest`, `--key`, `--before`. */
+export function parseSelector(options: Pick<RestoreOptions, 'latest' | 'key' | 'versionId' | 'before'>): RestoreSelector {
+  const given = [options.latest ? '--latest' : undefined, options.key !== undefined ? '--key' : undefined, options.before !== undefined ? '--before' : undefined].filter(Boolean);
+  if (given.length !== 1) {
+    throw new InvalidInputError('backup selection', given.length === 0 ? 'choose a backup' : `${given.join(', ')} are mutually exclusive`, '--latest, --key <key> [--version-id <id>] or --before 2026-11-21T23:00:00Z');
+  }
+  if (options.versionId !== undefined && options.key === undefined) throw new InvalidInputError('--version-id', 'needs --key', '--key <key> --version-id <id>');
+  if (options.latest) return { latest: true };
+  if (options.key !== undefined) return options.versionId !== undefined ? { key: options.key, versionId: options.versionId } : { key: options.key };
+  const before = new Date(options.before ?? '');
+  if (!/^\d{4}-\d{2}-\d{2}(T|$)/.test(options.before ?? '') || Number.isNaN(before.getTime())) {
+    throw new InvalidInputError('--before', `"${options.before}" is not an ISO 8601 time`, '2026-11-21T23:00:00Z');
+  }
+  return { before };
+}
+
+async function invokeFunction(deps: RestoreCommandDeps, options: RestoreOptions, context: CliContext, selector: RestoreSelector, apply: boolean): Promise<CommandResult> {
+  if (!options.functionName) throw new InvalidInputError('--function-name', 'is required with --invoke', 'consul-ops-restore-prod-east (stack output RestoreFunctionName)');
+  const event = {
+    cluster: options.cluster,
+    ...('latest' in selector ? { latest: true } : 'key' in selector ? { key: selector.key, versionId: selector.versionId } : { before: selector.before.toISOString() }),
+    dryRun: !apply,
+    ...(apply ? { confirm: options.cluster } : {}),
+    allowCrossCluster: options.allowCrossCluster === true,
+    forceVersionMismatch: options.forceVersionMismatch === true,
+    skipSafetySnapshot: options.skipSafetySnapshot === true,
+    requestedBy: invokedBy(context),
+  };
+  const out = await deps.invoke(options.functionName, JSON.stringify(event));
+  if (out.functionError) {
+    const failure = parseJson(out.payload) as { errorType?: string; errorMessage?: string } | undefined;
+    throw new RestoreFunctionError(options.functionName, failure?.errorType ?? out.functionError, failure?.errorMessage ?? out.payload);
+  }
+  const result = parseJson(out.payload) as RestoreResult | undefined;
+  if (!result?.backup) throw new RestoreFunctionError(options.functionName, 'InvalidResponse', `unexpected response: ${out.payload.slice(0, 200)}`);
+  return renderResult(result, options);
+}
+
+function renderResult(result: RestoreResult, options: RestoreOptions): CommandResult {
+  const checks = result.checks.map((c) => `  ${c.status.padEnd(10)} ${c.id.padEnd(20)} ${c.detail}`);
+  const b = result.backup;
+  const head = result.restored
+    ? [
+        `Restored ${b.key} (version ${b.versionId}, ${formatBytes(b.sizeBytes)}, raft index ${b.consulIndex}) into cluster ${result.cluster} (datacenter ${result.target.datacenter}).`,
+        `  safety snapshot: ${result.safetySnapshot ? `${result.safetySnapshot.key} (version ${result.safetySnapshot.versionId})` : 'skipped'}`,
+        `  took: verify ${seconds(result.durations.verifyMs)}, safety snapshot ${seconds(result.durations.safetyMs)}, restore ${seconds(result.durations.restoreMs)}`,
+      ]
+    : [
+        `Dry run: ${result.summary}.`,
+        options.yes && !options.dryRun ? `Nothing was sent: ${result.notApplied}.` : 'Nothing was sent: re-run with --yes to restore.',
+      ];
+  const next = result.restored
+    ? [
+        'Next: if the snapshot\'s ACL tokens replaced the management token, update the stored token secret;',
+        '      run the certificate check (a cross-cluster restore can break the Connect CA). See README "Restore runbook".',
+      ]
+    : [];
+  const findings = result.checks
+    .filter((c) => c.status === 'fail' || c.status === 'warn')
+    .map((c) => ({ severity: (c.status === 'fail' ? 'high' : 'medium') as Severity, check: c.id, detail: c.detail }));
+  return { data: result, text: [...head, 'Checks:', ...checks, ...next].join('\n'), findings };
+}
+
+/** One progress line per phase (verified, safety snapshot, sent), each finished when the next begins. */
+function phaseProgress(context: CliContext): { update: (phase: RestorePhase, bytes: number, total?: number) => void; done: () => void } {
+  const labels: Record<RestorePhase, string> = { verify: 'verified', safety: 'safety snapshot', send: 'sent' };
+  let current: { phase: RestorePhase; bar: Progress; bytes: number } | undefined;
+  const finish = () => {
+    current?.bar.done(formatBytes(current.bytes));
+    current = undefined;
+  };
+  return {
+    update(phase, bytes, totalBytes) {
+      if (current?.phase !== phase) {
+        finish();
+        current = { phase, bytes: 0, bar: createProgress({ label: labels[phase], stream: context.stderr, enabled: context.interactive, totalBytes }) };
+      }
+      current.bytes = bytes;
+      current.bar.update(bytes);
+    },
+    done: finish,
+  };
+}
+
+function invokedBy(context: CliContext): string {
+  return `consul-ops CLI (${context.env.USER ?? context.env.USERNAME ?? 'unknown user'})`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

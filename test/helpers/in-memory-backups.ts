@@ -1,0 +1,158 @@
+/**
+ * In-memory fakes of the backup ports (`functions/core/backup-ports.ts`) for core and CLI unit tests. The wire-level
+ * behaviour is covered by the integration tests against the simulator and radosgw.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type {
+  BackupMetadata,
+  BackupStore,
+  ClusterIdentity,
+  IncompleteUpload,
+  OpenedSnapshot,
+  SnapshotTarget,
+  StoredBackup,
+  VerifiedBackupFacts,
+} from '../../functions/core/backup-ports';
+import { ConsulOpsError } from '../../functions/core/errors';
+import { syntheticStateStream, writeSnapshotArchive, type ArchiveDefects, type SnapshotMeta } from '../../functions/core/snapshot-archive';
+
+/** Collects a stream into one Buffer. */
+export async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+/** sha256 (hex) of bytes. */
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective. */
+export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects } = {}): Promise<Buffer> {
+  const meta: Omit<SnapshotMeta, 'Size'> = {
+    Version: 1,
+    ID: `2-${index}-1602222343947`,
+    Index: index,
+    Term: 2,
+    Peers: 'ka4xMjcuMC4wLjE6ODMwMA==',
+    Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
+    ConfigurationIndex: 1,
+  };
+  const size = options.stateBytes ?? 4096;
+  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream(size, index) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
+}
+
+interface Version {
+  readonly versionId: string;
+  bytes: Buffer;
+  readonly metadata: Partial<BackupMetadata>;
+  readonly lastModified: Date;
+  facts?: VerifiedBackupFacts;
+}
+
+/** A versioned in-memory bucket. `openCount` counts reads; `replaceOnOpen` makes a later read return other bytes. */
+export class InMemoryBackupStore implements BackupStore {
+  readonly objects = new Map<string, Version[]>();
+  openCount = 0;
+  /** Called on every `open`; may return other bytes (to simulate an object changing between reads). */
+  onOpen?: (key: string, versionId: string, bytes: Buffer, count: number) => Buffer;
+  private nextVersion = 1;
+
+  /** Stores bytes as a new current version, verified (with `facts`) or not. */
+  put(key: string, bytes: Buffer, metadata: Partial<BackupMetadata>, facts?: Partial<VerifiedBackupFacts> & { sha256?: string }): string {
+    const versionId = `v${this.nextVersion++}`;
+    const full = facts ? { sha256: sha256(bytes), raftIndex: 0, raftTerm: 2, kind: 'scheduled' as const, ...facts } : undefined;
+    const versions = this.objects.get(key) ?? [];
+    versions.push({ versionId, bytes, metadata, lastModified: new Date(0), facts: full });
+    this.objects.set(key, versions);
+    return versionId;
+  }
+
+  async upload(request: { key: string; body: Readable; metadata: BackupMetadata }): Promise<{ versionId: string }> {
+    const bytes = await collect(request.body);
+    return { versionId: this.put(request.key, bytes, request.metadata) };
+  }
+
+  async markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void> {
+    this.version(key, versionId).facts = facts;
+  }
+
+  async list(folder: string): Promise<StoredBackup[]> {
+    return [...this.objects].filter(([key]) => key.startsWith(folder)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
+  }
+
+  async listIncompleteUploads(): Promise<IncompleteUpload[]> {
+    return [];
+  }
+
+  async abortIncompleteUpload(): Promise<void> {}
+
+  async remove(): Promise<void> {}
+
+  async describe(key: string, versionId?: string): Promise<StoredBackup & { metadata: Partial<BackupMetadata> }> {
+    const v = this.version(key, versionId);
+    return { ...this.toStored(key, v), metadata: v.metadata };
+  }
+
+  async open(key: string, versionId: string): Promise<Readable> {
+    const v = this.version(key, versionId);
+    this.openCount += 1;
+    const bytes = this.onOpen?.(key, versionId, v.bytes, this.openCount) ?? v.bytes;
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 1000) chunks.push(bytes.subarray(at, at + 1000));
+    return Readable.from(chunks);
+  }
+
+  private version(key: string, versionId?: string): Version {
+    const versions = this.objects.get(key);
+    const v = versionId === undefined ? versions?.at(-1) : versions?.find((x) => x.versionId === versionId);
+    if (!v) {
+      throw new ConsulOpsError('BACKUP_STORE_FAILED', `S3 HeadObject failed: NotFound`, 'Check the bucket.', { context: { errorName: 'NotFound' } });
+    }
+    return v;
+  }
+
+  private toStored(key: string, v: Version): StoredBackup {
+    return { key, versionId: v.versionId, sizeBytes: v.bytes.length, lastModified: v.lastModified, verified: v.facts !== undefined, ...(v.facts ? { facts: v.facts } : {}) };
+  }
+}
+
+/** A Consul cluster in memory: serves `snapshot` for saves, records every restore body. */
+export class InMemoryConsul implements SnapshotTarget {
+  identity: ClusterIdentity = { datacenter: 'dc1', consulVersion: '1.17.0' };
+  leaderAddress = '10.0.0.1:8300';
+  /** What a save returns. */
+  snapshot?: Buffer;
+  /** The bodies of every `restoreSnapshot` call (complete ones only). */
+  readonly restored: Buffer[] = [];
+  restoreCalls = 0;
+  /** Makes the next restore fail with this error after reading the body. */
+  restoreError?: Error;
+  /** Called when a restore starts (e.g. to look at the store at that moment). */
+  onRestore?: () => void;
+  /** Leader addresses returned by successive `leader()` calls (then `leaderAddress`). */
+  leaderSequence: string[] = [];
+
+  async describeCluster(): Promise<ClusterIdentity> {
+    return this.identity;
+  }
+
+  async openSnapshot(): Promise<OpenedSnapshot> {
+    if (!this.snapshot) throw new ConsulOpsError('CONSUL_SERVER_ERROR', 'GET /v1/snapshot: failed to create snapshot file', 'Check TMPDIR.');
+    return { body: Readable.from([this.snapshot]), index: 42, knownLeader: true };
+  }
+
+  async restoreSnapshot(body: Readable): Promise<void> {
+    this.restoreCalls += 1;
+    this.onRestore?.();
+    const bytes = await collect(body);
+    if (this.restoreError) throw this.restoreError;
+    this.restored.push(bytes);
+  }
+
+  async leader(): Promise<string> {
+    return this.leaderSequence.shift() ?? this.leaderAddress;
+  }
+}
