@@ -94,13 +94,13 @@ export class ClusterBackup extends Construct {
     });
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
     const role = this.createRole(logGroup);
-    this.function = this.createFunction(props, prefix, role, logGroup);
+    this.function = this.createFunction(props, role, logGroup);
     this.grantRuntimeAccess(props, prefix, role);
     this.schedule = this.createSchedule(props);
     this.warnAboutSettings(props);
   }
 
-  private createFunction(props: ClusterBackupProps, prefix: string, role: iam.Role, logGroup: logs.LogGroup): nodejs.NodejsFunction {
+  private createFunction(props: ClusterBackupProps, role: iam.Role, logGroup: logs.LogGroup): nodejs.NodejsFunction {
     const network = importClusterNetwork(this, props.network);
     const fn = new nodejs.NodejsFunction(this, 'Function', {
       description: `consul-ops: scheduled, verified snapshot of Consul cluster ${props.clusterName}`,
