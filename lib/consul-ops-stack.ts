@@ -5,6 +5,8 @@ import type { Construct } from 'constructs';
 import type { ClusterConfig, DeployConfig } from './config/deploy-config';
 import { BackupBucket } from './constructs/backup-bucket';
 import { ClusterBackup } from './constructs/cluster-backup';
+import { ClusterRestore } from './constructs/cluster-restore';
+import { Monitoring } from './constructs/monitoring';
 import { ReportTopic } from './constructs/report-topic';
 import { BackupVpcEndpoints, type BackupVpcEndpointsProps } from './constructs/vpc-endpoints';
 
@@ -27,6 +29,10 @@ export class ConsulOpsStack extends Stack {
   readonly reports: ReportTopic;
   /** The per-cluster backups, by cluster name. */
   readonly clusters: ReadonlyMap<string, ClusterBackup>;
+  /** The per-cluster manual restore functions, by cluster name. */
+  readonly restores: ReadonlyMap<string, ClusterRestore>;
+  /** Alarms, dashboard, alarm topic and the optional Slack forwarder. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ConsulOpsStackProps) {
     super(scope, id, { description: 'consul-ops: verified Consul snapshots, restore, ACL token rotation and audits', ...props });
@@ -71,11 +77,37 @@ export class ConsulOpsStack extends Stack {
     }
     this.clusters = clusters;
 
+    // Manual restores: one unscheduled function per cluster, invocable only by restore.allowedPrincipalArns (none
+    // configured: only account principals whose IAM policies allow lambda:InvokeFunction, i.e. the admins).
+    const restores = new Map<string, ClusterRestore>();
+    for (const cluster of config.clusters) {
+      const restore = new ClusterRestore(this, `Restore-${cluster.name}`, {
+        clusterName: cluster.name,
+        consul: cluster.consul,
+        network: cluster.network,
+        bucket: this.backups,
+        reportTopic: this.reports,
+        allowedPrincipalArns: config.restore.allowedPrincipalArns,
+      });
+      restores.set(cluster.name, restore);
+      new CfnOutput(restore, 'RestoreFunctionName', { description: `restore function of cluster ${cluster.name}`, value: restore.function.functionName });
+    }
+    this.restores = restores;
+
     if (config.network.createVpcEndpoints) {
       for (const endpoints of endpointsPerVpc(config.clusters)) {
         new BackupVpcEndpoints(this, `Endpoints-${endpoints.vpcId}`, endpoints);
       }
     }
+
+    // Last: it alarms on every function and dead-letter queue created above.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      reportTopic: this.reports,
+      bucket: this.backups,
+      clusters: config.clusters.map((c) => ({ clusterName: c.name, backup: clusters.get(c.name)!, schedule: c.backup.schedule })),
+      alarmEmails: config.notifications.emails,
+      slackWebhookSecretArn: config.notifications.slackWebhookSecretArn,
+    });
 
     new CfnOutput(this, 'BackupBucketName', { description: 'Snapshot bucket', value: this.backups.bucket.bucketName });
     new CfnOutput(this, 'ReportTopicArn', { description: 'Report topic', value: this.reports.topic.topicArn });
