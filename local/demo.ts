@@ -35,10 +35,16 @@ async function run(): Promise<void> {
     for (const k of prune.kept) out(`  keep   ${k.key} (${k.reasons.join(', ')})`);
     out(`  deleted ${prune.deleted.length}${prune.guard ? ` · ${prune.guard.message}` : ''}`);
 
-    step(3, 'What an operator sees: consul-ops list');
+    step(3, 'The report it published to SNS (what e-mail and Slack subscribers receive)');
+    await printMail(stack);
+
+    step(4, 'What an operator sees: consul-ops list');
     out(await runCli(['list', '--bucket', stack.bucket, '--cluster', CLUSTER], stack));
 
-    step(4, 'A corrupt snapshot never becomes a backup');
+    step(5, 'An on-call restore, dry run first: consul-ops restore (nothing is sent without --yes)');
+    out(await runCli(['restore', '--bucket', stack.bucket, '--cluster', CLUSTER, '--latest'], stack));
+
+    step(6, 'A corrupt snapshot never becomes a backup, and the failure is loud');
     stack.consul.faults.inject({ kind: 'corrupt-state', path: '/v1/snapshot', times: 1 });
     const failed = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 15 * 60_000 }).then(
       () => 'unexpectedly succeeded',
@@ -46,10 +52,24 @@ async function run(): Promise<void> {
     );
     out(`  Consul served an archive with a flipped byte in state.bin → ${failed}`);
     out(await runCli(['list', '--bucket', stack.bucket, '--cluster', CLUSTER], stack));
+    await printMail(stack);
   } finally {
     process.removeListener('SIGINT', stop);
     out('\nstopping the local stack…');
     await stack.stop();
+  }
+}
+
+/** Prints the notifications waiting in the queue subscribed to the report topic. */
+async function printMail(stack: LocalStack): Promise<void> {
+  const messages = await stack.inbox.receive(2);
+  if (messages.length === 0) out('  (no notification: nothing new to report)');
+  for (const m of messages) {
+    const attributes = Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => `${k}=${v.Value}`).join(' ');
+    out(`  ┌ Subject: ${m.Subject ?? ''}`);
+    out(`  │ Attributes: ${attributes}`);
+    for (const line of m.Message.split('\n')) out(`  │ ${line}`);
+    out('  └');
   }
 }
 
@@ -70,6 +90,7 @@ function configureLambdaEnvironment(stack: LocalStack): void {
     [E.snapshotPrefix]: 'snapshots',
     [E.consulAddresses]: stack.consul.url,
     [E.consulTokenSecretArn]: stack.tokenSecretArn,
+    [E.reportTopicArn]: stack.topicArn,
     [E.retentionPolicy]: JSON.stringify({ hourly: 24, daily: 7, weekly: 4, monthly: 6, keepMin: 3, scheduleIntervalMs: 3_600_000 }),
   });
 }
@@ -81,7 +102,8 @@ async function runCli(args: string[], stack: LocalStack): Promise<string> {
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
   stderr.on('data', (c: Buffer) => chunks.push(c));
-  const env = { ...process.env, ...stack.awsEnv, CONSUL_HTTP_ADDR: stack.consul.url };
+  // The operator's shell: Consul's own variables (the token is never printed).
+  const env = { ...process.env, ...stack.awsEnv, CONSUL_HTTP_ADDR: stack.consul.url, CONSUL_HTTP_TOKEN: stack.consul.managementToken.secretId };
   await cli(['node', 'consul-ops', ...args], { stdout, stderr, env, interactive: false });
   const printed = Buffer.concat(chunks).toString('utf8').trimEnd();
   return `  $ consul-ops ${args.join(' ')}\n${printed.replace(/^/gm, '  ')}`;

@@ -248,11 +248,16 @@ export class BackupBucket extends Construct {
   }
 }
 
+/** How long the full JSON reports under `reports/` are kept. */
+export const REPORT_RETENTION_DAYS = 90;
+
 function lifecycleRules(noncurrentDays: number, transitionDays: number | undefined): s3.LifecycleRule[] {
   const rules: s3.LifecycleRule[] = [
     { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
     // Pruned snapshots become noncurrent versions; they are gone for good N days later (or once Object Lock allows).
     { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(noncurrentDays), expiredObjectDeleteMarker: true },
+    // Full JSON reports (one per run and cluster) are for investigating recent runs, not an archive.
+    { id: 'expire-reports', prefix: 'reports/', expiration: Duration.days(REPORT_RETENTION_DAYS) },
   ];
   if (transitionDays !== undefined) {
     rules.push({

@@ -61,6 +61,7 @@ describe('ConsulOpsStack', () => {
             Rules: [
               { Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
               { Id: 'expire-noncurrent-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, ExpiredObjectDeleteMarker: true },
+              { Id: 'expire-reports', Status: 'Enabled', Prefix: 'reports/', ExpirationInDays: 90 },
             ],
           },
         },
