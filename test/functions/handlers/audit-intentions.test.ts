@@ -1,0 +1,87 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../functions/core/intention-baseline';
+import { INTENTION_AUDIT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
+import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
+
+type HandlerModule = typeof import('../../../functions/handlers/audit-intentions');
+
+// Before the handler module loads: its Logger and Metrics read these once.
+Object.assign(process.env, { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+/** Loaded with require (not isolateModules), so aws-sdk-client-mock patches the very SDK classes it uses. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = () => require('../../../functions/handlers/audit-intentions') as HandlerModule;
+
+const BASELINE = parseIntentionBaseline({ intentions: [{ source: 'web', destination: 'api' }] });
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+describe('readEmbeddedBaseline', () => {
+  it('decodes and validates the baseline the stack embedded', () => {
+    expect(load().readEmbeddedBaseline(b64(serializeBaseline(BASELINE)), baselineDigest(BASELINE))).toEqual(BASELINE);
+  });
+
+  it('runs without a baseline when none is embedded or configured', () => {
+    expect(load().readEmbeddedBaseline(undefined, undefined)).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'a configured baseline missing from the bundle', embedded: undefined, sha: 'ab'.repeat(32) },
+    { name: 'an embedded baseline the stack did not configure', embedded: b64(serializeBaseline(BASELINE)), sha: undefined },
+    { name: 'a different baseline', embedded: b64('{"intentions":[]}'), sha: baselineDigest(BASELINE) },
+  ])('refuses $name with a redeploy remedy', ({ embedded, sha }) => {
+    expect(() => load().readEmbeddedBaseline(embedded, sha)).toThrow(expect.objectContaining({ code: 'INTENTION_BASELINE_MISMATCH', remedy: expect.stringContaining('Redeploy') }));
+  });
+});
+
+describe('audit-intentions handler (the real Lambda code against the simulator, AWS mocked)', () => {
+  const s3 = mockClient(S3Client);
+  const sns = mockClient(SNSClient);
+  const secrets = mockClient(SecretsManagerClient);
+  let sim: ConsulSimulator;
+  let handler: HandlerModule['handler'];
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    sim = await startConsulSimulator({ defaultPolicy: 'deny' });
+    sim.state.setConfigEntry({ Kind: 'service-intentions', Name: 'api', Sources: [{ Name: 'web', Action: 'allow' }, { Name: 'ops', Action: 'allow' }] });
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      [E.clusterName]: 'demo',
+      [E.bucketName]: 'backups',
+      [E.consulAddresses]: sim.url,
+      [E.consulTokenSecretArn]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/demo/token-AbCdEf',
+      [E.reportTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:reports',
+      [E.baselineSha256]: baselineDigest(BASELINE),
+      INTENTION_BASELINE_B64: b64(serializeBaseline(BASELINE)),
+    });
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    handler = load().handler;
+  });
+  afterAll(async () => {
+    process.env = saved;
+    s3.restore();
+    sns.restore();
+    secrets.restore();
+    await sim.stop();
+  });
+
+  it('audits against the embedded baseline, stores the document under reports/<cluster>/intentions/ and reports once', async () => {
+    // Act
+    const result = await handler({ trigger: 'schedule' });
+
+    // Assess
+    expect(result).toMatchObject({ cluster: 'demo', effectiveDefault: 'deny', findings: 1, counts: { high: 1 }, notified: true, documentUrl: expect.stringMatching(/^s3:\/\/backups\/reports\/demo\/intentions\/\d{8}T\d{6}\.\d{3}Z\.json$/) });
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(/^reports\/demo\/intentions\/.+\.json$/), 'state/demo/intentions.json']);
+    const document = JSON.parse(String(puts[0].Body));
+    expect(document).toMatchObject({ cluster: 'demo', effectiveDefault: 'deny', baseline: { sha256: baselineDigest(BASELINE), intentions: 1 }, findings: [{ check: 'unexpected-allow', subject: 'ops -> api' }] });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { Subject: '[HIGH] demo: 1 intention finding' });
+  });
+});
