@@ -15,22 +15,10 @@ import type { ReportTopic } from './report-topic';
 import { importClusterNetwork } from './cluster-network';
 import { snapshotBundling, PROJECT_ROOT } from './function-bundling';
 import { SNAPSHOT_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
+import { createVpcFunctionRole } from './vpc-function-role';
 
-/**
- * Creating, describing and deleting the ENIs a VPC-attached function runs on. `Resource: "*"` is required:
- * DescribeNetworkInterfaces and DescribeSubnets support no resource scoping, and the ENI ids do not exist before
- * Lambda creates them (this is the same statement as the AWSLambdaVPCAccessExecutionRole managed policy).
- */
-export const VPC_ENI_ACTIONS = [
-  'ec2:CreateNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:DeleteNetworkInterface',
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:UnassignPrivateIpAddresses',
-] as const;
-/** Writing the function's own log group (the group itself is created by the stack). */
-export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
+/** The ENI and log actions every VPC function role has (see vpc-function-role.ts). */
+export { LOG_WRITE_ACTIONS, VPC_ENI_ACTIONS } from './vpc-function-role';
 /** Reading the Consul management token and CA bundle. */
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
 /** Lambda's async-invoke failure destination. */
@@ -154,26 +142,7 @@ export class ClusterBackup extends Construct {
   }
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'consul-ops take-snapshot function',
-      // Inline, so they exist before the function is created (Lambda checks the ENI permissions at creation).
-      inlinePolicies: {
-        Runtime: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({ actions: [...LOG_WRITE_ACTIONS], resources: [logGroup.logGroupArn] }),
-            // "*" is required for ENI management, see VPC_ENI_ACTIONS.
-            new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }),
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the VPC ENI actions (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) use "*": Describe* cannot be scoped and ENI ids do not exist before Lambda creates them.',
-    });
-    return role;
+    return createVpcFunctionRole(this, { description: 'consul-ops take-snapshot function', logGroup });
   }
 
   private environment(props: ClusterBackupProps): Record<string, string> {

@@ -9,10 +9,11 @@ import { InvalidInputError } from '../../functions/core/errors';
 import { RESTORE_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
 import type { ClusterNetworkConfig, ConsulConnectionConfig } from '../config/deploy-config';
 import { BackupBucket } from './backup-bucket';
-import { LOG_WRITE_ACTIONS, SECRET_READ_ACTIONS, VPC_ENI_ACTIONS } from './cluster-backup';
+import { SECRET_READ_ACTIONS } from './cluster-backup';
 import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import type { ReportTopic } from './report-topic';
+import { createVpcFunctionRole } from './vpc-function-role';
 
 /** What the configured principals may do with the restore function (and nothing else). */
 export const RESTORE_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
@@ -146,26 +147,7 @@ export class ClusterRestore extends Construct {
   }
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'consul-ops restore function',
-      // Inline, so they exist before the function is created (Lambda checks the ENI permissions at creation).
-      inlinePolicies: {
-        Runtime: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({ actions: [...LOG_WRITE_ACTIONS], resources: [logGroup.logGroupArn] }),
-            // "*" is required for ENI management, see VPC_ENI_ACTIONS.
-            new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }),
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the VPC ENI actions (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) use "*": Describe* cannot be scoped and ENI ids do not exist before Lambda creates them.',
-    });
-    return role;
+    return createVpcFunctionRole(this, { description: 'consul-ops restore function', logGroup });
   }
 
   private environment(props: ClusterRestoreProps): Record<string, string> {

@@ -14,11 +14,12 @@ import { baselineDigest, serializeBaseline, type IntentionBaseline } from '../..
 import { INTENTION_AUDIT_FUNCTION_ENV, INTENTION_BASELINE_DEFINE } from '../../functions/handlers/lambda-env';
 import type { ClusterNetworkConfig, ConsulConnectionConfig } from '../config/deploy-config';
 import type { BackupBucket } from './backup-bucket';
-import { DLQ_SEND_ACTIONS, LOG_WRITE_ACTIONS, SECRET_READ_ACTIONS, VPC_ENI_ACTIONS } from './cluster-backup';
+import { DLQ_SEND_ACTIONS, SECRET_READ_ACTIONS } from './cluster-backup';
 import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { InvokeFunctionTarget } from './invoke-function-target';
 import type { ReportTopic } from './report-topic';
+import { createVpcFunctionRole } from './vpc-function-role';
 
 /** Writing full audit documents (never reading or deleting them). */
 export const INTENTION_DOCUMENT_ACTIONS = ['s3:PutObject'] as const;
@@ -197,25 +198,7 @@ export class IntentionAudit extends Construct {
   }
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'consul-ops audit-intentions function',
-      // Inline, so they exist before the function is created (Lambda checks the ENI permissions at creation).
-      inlinePolicies: {
-        Runtime: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({ actions: [...LOG_WRITE_ACTIONS], resources: [logGroup.logGroupArn] }),
-            // "*" is required for ENI management, see VPC_ENI_ACTIONS.
-            new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }),
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only the VPC ENI actions (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) use "*": Describe* cannot be scoped and ENI ids do not exist before Lambda creates them.',
-    });
-    return role;
+    return createVpcFunctionRole(this, { description: 'consul-ops audit-intentions function', logGroup });
   }
 
   private createSchedule(props: IntentionAuditProps, expression: string): scheduler.Schedule {

@@ -13,9 +13,10 @@ import { Construct } from 'constructs';
 import { InvalidInputError } from '../../functions/core/errors';
 import { ROTATION_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
 import type { ClusterNetworkConfig, ConsulConnectionConfig, RotationConfig } from '../config/deploy-config';
-import { LOG_WRITE_ACTIONS, SECRET_READ_ACTIONS, VPC_ENI_ACTIONS } from './cluster-backup';
+import { SECRET_READ_ACTIONS } from './cluster-backup';
 import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
+import { createVpcFunctionRole } from './vpc-function-role';
 
 /** What a rotation function does on each secret it rotates (the Secrets Manager rotation contract). */
 export const ROTATION_SECRET_ACTIONS = [
@@ -196,26 +197,7 @@ export class TokenRotation extends Construct {
   }
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'consul-ops rotate-token function',
-      // Inline, so they exist before the function is created (Lambda checks the ENI permissions at creation).
-      inlinePolicies: {
-        Runtime: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({ actions: [...LOG_WRITE_ACTIONS], resources: [logGroup.logGroupArn] }),
-            // "*" is required for ENI management, see VPC_ENI_ACTIONS.
-            new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }),
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the VPC ENI actions (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) use "*": Describe* cannot be scoped and ENI ids do not exist before Lambda creates them.',
-    });
-    return role;
+    return createVpcFunctionRole(this, { description: 'consul-ops rotate-token function', logGroup });
   }
 }
 
