@@ -4,10 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ClusterConfig, DeployConfig } from './config/deploy-config';
 import { BackupBucket } from './constructs/backup-bucket';
+import { CertCheck } from './constructs/cert-check';
 import { ClusterBackup } from './constructs/cluster-backup';
 import { ClusterRestore } from './constructs/cluster-restore';
+import { IntentionAudit } from './constructs/intention-audit';
 import { Monitoring } from './constructs/monitoring';
 import { ReportTopic } from './constructs/report-topic';
+import { RotationFailureAlerts, TokenRotation } from './constructs/token-rotation';
 import { BackupVpcEndpoints, type BackupVpcEndpointsProps } from './constructs/vpc-endpoints';
 
 /** Properties of {@link ConsulOpsStack}. */
@@ -31,8 +34,14 @@ export class ConsulOpsStack extends Stack {
   readonly clusters: ReadonlyMap<string, ClusterBackup>;
   /** The per-cluster manual restore functions, by cluster name. */
   readonly restores: ReadonlyMap<string, ClusterRestore>;
+  /** The per-cluster scheduled intention audits (clusters with `intentions.enabled: false` have none), by cluster name. */
+  readonly intentionAudits: ReadonlyMap<string, IntentionAudit>;
+  /** The per-cluster scheduled certificate checks (clusters with `certificates.enabled: false` have none), by cluster name. */
+  readonly certChecks: ReadonlyMap<string, CertCheck>;
   /** Alarms, dashboard, alarm topic and the optional Slack forwarder. */
   readonly monitoring: Monitoring;
+  /** The per-cluster ACL token rotation functions (clusters with a `rotation` block only), by cluster name. */
+  readonly rotations: ReadonlyMap<string, TokenRotation>;
 
   constructor(scope: Construct, id: string, props: ConsulOpsStackProps) {
     super(scope, id, { description: 'consul-ops: verified Consul snapshots, restore, ACL token rotation and audits', ...props });
@@ -94,6 +103,44 @@ export class ConsulOpsStack extends Stack {
     }
     this.restores = restores;
 
+    // Intention audits: one scheduled, read-only function per cluster; its construct validates and bundles the baseline file.
+    const intentionAudits = new Map<string, IntentionAudit>();
+    for (const cluster of config.clusters.filter((c) => c.intentions.enabled)) {
+      const audit = new IntentionAudit(this, `Intentions-${cluster.name}`, {
+        clusterName: cluster.name,
+        consul: cluster.consul,
+        network: cluster.network,
+        bucket: this.backups,
+        reportTopic: this.reports,
+        schedule: cluster.intentions.schedule,
+        timeZone: cluster.intentions.timeZone,
+        baselineFile: cluster.intentions.baselineFile,
+      });
+      intentionAudits.set(cluster.name, audit);
+      new CfnOutput(audit, 'AuditFunctionName', { description: `audit-intentions function of cluster ${cluster.name}`, value: audit.function.functionName });
+    }
+    this.intentionAudits = intentionAudits;
+
+    // Token rotation (off unless a cluster has a `rotation` block); before Monitoring, which alarms on its functions.
+    const rotations = new Map<string, TokenRotation>();
+    for (const cluster of config.clusters) {
+      if (cluster.rotation === undefined) continue;
+      const rotation = new TokenRotation(this, `Rotation-${cluster.name}`, { clusterName: cluster.name, consul: cluster.consul, network: cluster.network, rotation: cluster.rotation });
+      rotations.set(cluster.name, rotation);
+      new CfnOutput(rotation, 'RotationFunctionName', { description: `rotate-token function of cluster ${cluster.name}`, value: rotation.function.functionName });
+    }
+    this.rotations = rotations;
+
+    // Certificate checks: one scheduled, read-only function per cluster; before Monitoring, which alarms on it.
+    const certChecks = new Map<string, CertCheck>();
+    for (const cluster of config.clusters.filter((c) => c.certificates.enabled)) {
+      const { schedule, endpoints, auditorService, thresholds } = cluster.certificates;
+      const check = new CertCheck(this, `Certs-${cluster.name}`, { clusterName: cluster.name, consul: cluster.consul, network: cluster.network, bucket: this.backups, reportTopic: this.reports, schedule, endpoints, auditorService, thresholds });
+      certChecks.set(cluster.name, check);
+      new CfnOutput(check, 'CheckCertsFunctionName', { description: `check-certs function of cluster ${cluster.name}`, value: check.function.functionName });
+    }
+    this.certChecks = certChecks;
+
     if (config.network.createVpcEndpoints) {
       for (const endpoints of endpointsPerVpc(config.clusters)) {
         new BackupVpcEndpoints(this, `Endpoints-${endpoints.vpcId}`, endpoints);
@@ -108,6 +155,8 @@ export class ConsulOpsStack extends Stack {
       alarmEmails: config.notifications.emails,
       slackWebhookSecretArn: config.notifications.slackWebhookSecretArn,
     });
+    // Rotation failures go to the alarm topic: its e-mail subscriptions have no severity filter (see RotationFailureAlerts).
+    if (rotations.size > 0) new RotationFailureAlerts(this, 'RotationFailures', { topic: this.monitoring.alarmTopic, encryptionKey: this.reports.encryptionKey });
 
     new CfnOutput(this, 'BackupBucketName', { description: 'Snapshot bucket', value: this.backups.bucket.bucketName });
     new CfnOutput(this, 'ReportTopicArn', { description: 'Report topic', value: this.reports.topic.topicArn });

@@ -105,3 +105,34 @@ export const ROTATION_FUNCTION_ENV = {
   /** Comma-separated ARNs of the secrets this function rotates: the hourly sweep visits each. */
   rotatedSecretArns: 'ROTATION_SECRET_ARNS',
 } as const;
+
+/**
+ * Extra environment of the audit-intentions Lambda. The baseline itself is not an environment variable (Lambda
+ * allows 4 KB for all of them): the stack validates it at synth and bakes its canonical JSON, base64-encoded, into
+ * the bundle through an esbuild `define` of {@link INTENTION_BASELINE_DEFINE}. Only its sha256 is set here, so the
+ * console shows which baseline is deployed and the handler refuses a bundle that does not match.
+ */
+export const INTENTION_AUDIT_FUNCTION_ENV = {
+  ...CONSUL_FUNCTION_ENV,
+  bucketName: 'BUCKET_NAME',
+  /** sha256 (hex) of the embedded baseline; unset when the cluster has none. */
+  baselineSha256: 'INTENTION_BASELINE_SHA256',
+} as const;
+
+/** The expression esbuild replaces with the base64 baseline (the handler reads exactly `process.env.INTENTION_BASELINE_B64`). */
+export const INTENTION_BASELINE_DEFINE = 'process.env.INTENTION_BASELINE_B64';
+
+/**
+ * Extra environment of the check-certs Lambda. `BUCKET_NAME` holds the report state (`state/<cluster>/`) and full
+ * reports (`reports/<cluster>/`), as for the other jobs.
+ */
+export const CERT_CHECK_FUNCTION_ENV = {
+  ...CONSUL_FUNCTION_ENV,
+  bucketName: 'BUCKET_NAME',
+  /** Comma-separated `host:port` endpoints to check besides Consul's own HTTPS and gRPC TLS ports. */
+  certEndpoints: 'CERT_ENDPOINTS',
+  /** The service identity presented to sidecars. */
+  certAuditorService: 'CERT_AUDITOR_SERVICE',
+  /** JSON `CertificateThresholdsInput` (`functions/core/cert-thresholds.ts`); unset means the defaults. */
+  certThresholds: 'CERT_THRESHOLDS',
+} as const;

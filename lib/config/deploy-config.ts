@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConsulOpsError } from '../../functions/core/errors';
+import { resolveCertThresholds } from '../../functions/core/cert-thresholds';
+import { ConsulOpsError, type InvalidInputError } from '../../functions/core/errors';
 import { SEVERITIES } from '../../functions/core/severity';
 import { errorMessage, expected, strictObject } from './schema-messages';
 
@@ -134,11 +135,79 @@ const backupSchema = strictObject('e.g. { schedule: "rate(1 hour)" }', {
   retention: retentionSchema.prefault({}),
 });
 
+/** The scheduled intention audit (on by default: without a baseline it still checks defaults, wildcards and mTLS). */
+const intentionsSchema = strictObject('e.g. { schedule: "rate(1 hour)", baselineFile: "config/intentions/prod-east.yaml" }', {
+  enabled: z.boolean({ error: expected('true or false') }).default(true),
+  schedule: z
+    .string({ error: expected('a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)') })
+    .refine((s) => RATE.test(s) || CRON.test(s), { error: 'expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)' })
+    .default('rate(1 hour)'),
+  timeZone: z
+    .string({ error: expected('an IANA time zone, e.g. Europe/Berlin or UTC') })
+    .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. Europe/Berlin or UTC' })
+    .default('UTC'),
+  /** JSON or YAML baseline, relative to the directory `cdk synth` runs in; validated and bundled at synth. */
+  baselineFile: z.string({ error: expected('a path to a JSON or YAML intention baseline, e.g. config/intentions/prod-east.yaml') })
+    .min(1, { error: 'expected a path to a JSON or YAML intention baseline, e.g. config/intentions/prod-east.yaml' })
+    .optional(),
+});
+
+/** ACL token rotation of one cluster (issue 5); absent means off. See README "Token rotation". */
+const rotationSchema = strictObject(`e.g. { tokens: [{ secretArn: "${EX.secret}" }], gracePeriodHours: 24 }`, {
+  tokens: list(
+    strictObject(`e.g. { secretArn: "${EX.secret}", intervalDays: 30 }`, {
+      secretArn: secretArn('a Consul token secret to rotate'),
+      intervalDays: positiveInt('a whole number of days between rotations', 30, 1000).default(30),
+    }),
+    `a list of token secrets to rotate, e.g. [{ secretArn: "${EX.secret}" }]`,
+  ).default([]),
+  rotateManagementToken: z.boolean({ error: expected('true or false') }).default(false),
+  managementTokenIntervalDays: positiveInt('a whole number of days between rotations of the management token', 30, 1000).default(30),
+  gracePeriodHours: positiveInt('a whole number of hours a replaced token stays valid', 24, 24_000).default(24),
+});
+
+/** `host:port` or `[v6]:port` of a TLS endpoint. */
+const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+const thresholdPair = (unit: string, ex: { warning: number; critical: number }) =>
+  strictObject(`e.g. { warning: ${ex.warning}, critical: ${ex.critical} }`, {
+    warning: z.number({ error: expected(`${unit}, e.g. ${ex.warning}`) }).min(0, { error: `expected ${unit} of at least 0, e.g. ${ex.warning}` }).optional(),
+    critical: z.number({ error: expected(`${unit}, e.g. ${ex.critical}`) }).min(0, { error: `expected ${unit} of at least 0, e.g. ${ex.critical}` }).optional(),
+  });
+
+/** The scheduled certificate check (issue 7; on by default). Thresholds left out take the defaults of functions/core/cert-thresholds.ts. */
+const certificatesSchema = strictObject('e.g. { schedule: "rate(1 hour)", endpoints: ["consul.example.com:8501"] }', {
+  enabled: z.boolean({ error: expected('true or false') }).default(true),
+  schedule: z
+    .string({ error: expected('a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)') })
+    .refine((s) => RATE.test(s) || CRON.test(s), { error: 'expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)' })
+    .default('rate(1 hour)'),
+  endpoints: list(pattern(HOST_PORT, 'a host:port, e.g. consul.example.com:8501'), 'a list of host:port TLS endpoints, e.g. ["consul.example.com:8501"]').default([]),
+  auditorService: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Consul service name, e.g. consul-ops-auditor').default('consul-ops-auditor'),
+  thresholds: strictObject('e.g. { endpoint: { warning: 28, critical: 14 } }', {
+    caRoot: thresholdPair('a number of days left', { warning: 90, critical: 30 }).optional(),
+    endpoint: thresholdPair('a number of days left', { warning: 28, critical: 14 }).optional(),
+    leaf: thresholdPair('a percent of the leaf lifetime used', { warning: 90, critical: 90 }).optional(),
+  })
+    .superRefine((t, ctx) => {
+      try {
+        resolveCertThresholds(t);
+      } catch (err) {
+        const field = String((err as InvalidInputError).context?.field ?? 'thresholds');
+        ctx.addIssue({ code: 'custom', path: field.split('.').slice(1), message: (err as Error).message.slice(field.length + 2) });
+      }
+    })
+    .prefault({}),
+});
+
 const clusterSchema = strictObject('e.g. { name: "prod-east", consul: {…}, network: {…} }', {
   name: pattern(DNS_LABEL, 'a lower-case DNS label (a-z, 0-9, -; at most 63 characters), e.g. prod-east'),
   consul: consulSchema,
   network: clusterNetworkSchema,
   backup: backupSchema.prefault({}),
+  intentions: intentionsSchema.prefault({}),
+  rotation: rotationSchema.optional(),
+  certificates: certificatesSchema.prefault({}),
 });
 
 /** The zod schema of a deployment config file. Prefer {@link loadDeployConfig}, which formats errors. */
@@ -176,8 +245,10 @@ export const deployConfigSchema = strictObject('e.g. { clusters: [{ name: "prod-
 /** Rules that span fields; zod runs them only once every field is valid on its own. */
 function checkCrossFieldRules(config: CrossFieldInput, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
+  const rotated = new Map<string, string>();
   config.clusters.forEach((cluster, i) => {
     const at = (...p: (string | number)[]) => ['clusters', i, ...p];
+    checkRotationRules(cluster, at, rotated, ctx);
     if (seen.has(cluster.name)) {
       ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate cluster name "${cluster.name}"; expected a unique name, e.g. ${cluster.name}-2` });
     }
@@ -206,6 +277,33 @@ function checkCrossFieldRules(config: CrossFieldInput, ctx: z.RefinementCtx): vo
   });
 }
 
+/** Rotation rules of one cluster; `rotated` maps each rotated secret ARN to the path that rotates it (all clusters). */
+function checkRotationRules(cluster: CrossFieldInput['clusters'][number], at: (...p: (string | number)[]) => (string | number)[], rotated: Map<string, string>, ctx: z.RefinementCtx): void {
+  const rotation = cluster.rotation;
+  if (rotation === undefined) return;
+  if (rotation.tokens.length === 0 && !rotation.rotateManagementToken) {
+    ctx.addIssue({ code: 'custom', path: at('rotation'), message: 'expected at least one entry in tokens, or rotateManagementToken: true (leave rotation out to turn it off)' });
+  }
+  const entries = [
+    ...rotation.tokens.map((t, j) => ({ arn: t.secretArn, days: t.intervalDays, path: at('rotation', 'tokens', j) })),
+    ...(rotation.rotateManagementToken ? [{ arn: cluster.consul.managementTokenSecretArn, days: rotation.managementTokenIntervalDays, path: at('rotation', 'rotateManagementToken') }] : []),
+  ];
+  for (const { arn, days, path } of entries) {
+    const isToken = path.includes('tokens');
+    if (isToken && arn === cluster.consul.managementTokenSecretArn) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'secretArn'], message: 'is the management token secret; expected rotateManagementToken: true instead' });
+    } else if (rotated.has(arn)) {
+      ctx.addIssue({ code: 'custom', path, message: `rotates ${arn} again (already rotated by ${rotated.get(arn)}); a secret has one rotation schedule` });
+    }
+    rotated.set(arn, path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1));
+    // A rotation inside the grace period of the previous one is refused (it would lose track of the old token).
+    if (rotation.gracePeriodHours > days * 24) {
+      const intervalPath = isToken ? [...path, 'intervalDays'] : at('rotation', 'managementTokenIntervalDays');
+      ctx.addIssue({ code: 'custom', path: intervalPath, message: `expected at least ${Math.ceil(rotation.gracePeriodHours / 24)} days: rotations must be further apart than gracePeriodHours (${rotation.gracePeriodHours})` });
+    }
+  }
+}
+
 /** The part of a parsed config the cross-field rules read (typed apart to avoid a circular type). */
 interface CrossFieldInput {
   readonly clusters: readonly z.output<typeof clusterSchema>[];
@@ -224,12 +322,18 @@ export type ConsulConnectionConfig = ClusterConfig['consul'];
 export type ClusterNetworkConfig = ClusterConfig['network'];
 /** When and how one cluster is backed up. */
 export type BackupConfig = ClusterConfig['backup'];
+/** The scheduled intention audit of one cluster. */
+export type IntentionAuditConfig = ClusterConfig['intentions'];
 /** GFS retention of one cluster's snapshots. */
 export type RetentionConfig = BackupConfig['retention'];
 /** Settings of the shared snapshot bucket. */
 export type BucketConfig = DeployConfig['bucket'];
 /** Who is told about reports. */
 export type NotificationsConfig = DeployConfig['notifications'];
+/** ACL token rotation of one cluster (absent: off). */
+export type RotationConfig = NonNullable<ClusterConfig['rotation']>;
+/** The certificate check of one cluster. */
+export type CertificatesConfig = ClusterConfig['certificates'];
 
 /**
  * A deploy config that failed to load or validate. `problems` holds one line per problem, each naming the field path

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
+import { ConsulApi } from '../../adapters/consul-api';
+import { ConsulCertificateSource } from '../../adapters/consul-cert-source';
+import { ConsulHttpClient } from '../../adapters/consul-http';
+import { consulSettingsFromEnv, type ConsulConnectionSettings } from '../../adapters/consul-settings';
+import { createTlsProbe, systemRootPems } from '../../adapters/tls-probe';
+import type { CertificateSource, TlsProbe } from '../../core/cert-check-ports';
+import { DEFAULT_AUDITOR_SERVICE, parseHostPort, runCertificateCheck, type CertCheckResult } from '../../core/cert-check-workflow';
+import type { CertEntry } from '../../core/cert-observations';
+import { DEFAULT_CERT_THRESHOLDS } from '../../core/cert-thresholds';
+import { InvalidInputError } from '../../core/errors';
+import { sortFindings } from '../../core/report';
+import { severityRank } from '../../core/severity';
+import { integerFlag } from '../wiring';
+
+interface CheckCertsOptions extends CommonOptions {
+  readonly endpoint: string[];
+  readonly warnDays?: number;
+  readonly criticalDays?: number;
+  readonly auditorService: string;
+}
+
+/** What `consul-ops check-certs` talks to; tests may replace the probe and the clock. */
+export interface CheckCertsDeps {
+  connect(context: CliContext): { readonly source: CertificateSource; readonly settings: ConsulConnectionSettings; close(): Promise<void> };
+  readonly probe: TlsProbe;
+  readonly now: () => Date;
+}
+
+const DEFAULT_DEPS: CheckCertsDeps = {
+  connect(context) {
+    const settings = consulSettingsFromEnv(context.env, (path) => readFileSync(path, 'utf8'));
+    const http = new ConsulHttpClient({ settings, token: settings.token });
+    return { source: new ConsulCertificateSource(new ConsulApi(http)), settings, close: () => http.close() };
+  },
+  probe: createTlsProbe(),
+  now: () => new Date(),
+};
+
+/**
+ * `consul-ops check-certs`: the scheduled certificate check, run from this host: CA roots, every sidecar's served
+ * leaf (mTLS as the auditor identity), Consul's HTTPS and gRPC TLS endpoints and any `--endpoint`. Prints
+ * `{ certs, findings }` with `--json`; exits 1 when a finding reaches `--fail-on`.
+ */
+export function createCheckCertsCommand(overrides: Partial<CheckCertsDeps> = {}): CommandSpec<CheckCertsOptions> {
+  const deps: CheckCertsDeps = { ...DEFAULT_DEPS, ...overrides };
+  return {
+    name: 'check-certs',
+    summary: 'check Connect CA roots, sidecar leaves and TLS endpoints for expiry and stale certificates',
+    configure: (c) =>
+      c
+        .option('--endpoint <host:port>', 'another TLS endpoint to check (repeatable)', (value: string, all: string[]) => [...all, value], [])
+        .option('--warn-days <n>', `endpoint days left that warn (default ${DEFAULT_CERT_THRESHOLDS.endpoint.warning})`, integerFlag('--warn-days'))
+        .option('--critical-days <n>', `endpoint days left that are critical (default ${DEFAULT_CERT_THRESHOLDS.endpoint.critical})`, integerFlag('--critical-days'))
+        .option('--auditor-service <name>', 'service identity presented to sidecars (the token needs service:write on it)', DEFAULT_AUDITOR_SERVICE),
+    async run(options, context) {
+      options.endpoint.forEach((e) => parseHostPort(e, '--endpoint'));
+      const endpoint = endpointThresholds(options);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.auditorService)) throw new InvalidInputError('--auditor-service', `"${options.auditorService}" is not a service name`, DEFAULT_AUDITOR_SERVICE);
+      const consul = deps.connect(context);
+      try {
+        const caPem = consul.settings.tls.caPem;
+        const result = await runCertificateCheck(
+          { consul: consul.source, probe: deps.probe, now: deps.now },
+          {
+            auditorService: options.auditorService,
+            consulEndpoints: consulEndpoints(consul.settings),
+            endpoints: options.endpoint,
+            endpointCaPems: caPem ? [caPem] : systemRootPems(),
+            thresholds: endpoint ? { endpoint } : {},
+          },
+        );
+        return render(result);
+      } finally {
+        await consul.close();
+      }
+    },
+  };
+}
+
+/** `consul-ops check-certs` with the real Consul and TLS wiring. */
+export const checkCertsCommand = createCheckCertsCommand();
+
+function endpointThresholds(o: CheckCertsOptions): { warning: number; critical: number } | undefined {
+  if (o.warnDays === undefined && o.criticalDays === undefined) return undefined;
+  const warning = o.warnDays ?? Math.max(DEFAULT_CERT_THRESHOLDS.endpoint.warning, o.criticalDays ?? 0);
+  const critical = o.criticalDays ?? Math.min(DEFAULT_CERT_THRESHOLDS.endpoint.critical, warning);
+  if (warning < critical) throw new InvalidInputError('--warn-days', `(${warning}) must be at least --critical-days (${critical})`, `--warn-days 28 --critical-days 14`);
+  return { warning, critical };
+}
+
+/** Consul's HTTPS addresses from CONSUL_HTTP_ADDR (plain-HTTP addresses have no certificate to check). */
+function consulEndpoints(settings: ConsulConnectionSettings): { host: string; port: number; serverName?: string }[] {
+  return settings.addresses
+    .filter((a) => a.startsWith('https://'))
+    .map((a) => new URL(a))
+    .map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443), ...(settings.tls.serverName ? { serverName: settings.tls.serverName } : {}) }));
+}
+
+function render(result: CertCheckResult): CommandResult {
+  const certs = [...result.certs].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.daysLeft - b.daysLeft);
+  const findings = sortFindings(result.findings);
+  const problems = findings.filter((f) => f.severity !== 'info');
+  const lines = [
+    `${result.certs.length} certificates of datacenter ${result.datacenter ?? '(unknown)'} (trust domain ${result.trustDomain}), ${result.metrics.proxiesChecked} of ${result.metrics.proxiesTotal} sidecars answered:`,
+    `  ${'SEVERITY'.padEnd(9)} ${'KIND'.padEnd(9)} ${'DAYS LEFT'.padStart(9)}  ${'NOT AFTER'.padEnd(20)}  SUBJECT`,
+    ...certs.map(certLine),
+    '',
+    problems.length === 0 ? 'No certificate problems.' : `${problems.length} finding(s) above info:`,
+    ...problems.flatMap((f) => [`  [${f.severity.toUpperCase()}] ${f.subject}: ${f.message}`, ...(f.remedy ? [`      Fix: ${f.remedy}`] : [])]),
+  ];
+  return { data: { certs: result.certs, findings: result.findings }, text: lines.join('\n'), findings: result.findings };
+}
+
+function certLine(c: CertEntry): string {
+  return `  ${c.severity.padEnd(9)} ${c.kind.padEnd(9)} ${c.daysLeft.toFixed(2).padStart(9)}  ${c.notAfter.slice(0, 19).padEnd(20)}  ${c.subject}`;
+}
