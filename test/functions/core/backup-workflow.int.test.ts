@@ -128,6 +128,47 @@ describe('runBackup against the Consul simulator and radosgw', () => {
     await assertNothingLeft(name);
   }, 30_000);
 
+  describe('with stale reads configured (a cluster without a leader)', () => {
+    beforeEach(() => sim.state.setLeader(false));
+    afterEach(() => {
+      sim.state.setLeader(true);
+      sim.state.setLastContact(undefined);
+    });
+
+    function staleBackup(maxStaleMs: number) {
+      cluster += 1;
+      const name = `c${cluster}`;
+      const run = () =>
+        runBackup({ consul: new ConsulSnapshotSource(new ConsulApi(http)), store, now: () => new Date() }, { cluster: name, prefix: 'snapshots', kind: 'scheduled', stale: true, maxStaleMs });
+      return { name, run };
+    }
+
+    it('takes the snapshot from any server when it is recent enough', async () => {
+      // Prepare
+      sim.state.setLastContact(2_000);
+      const { run } = staleBackup(10_000);
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result.verified).toBe(true);
+    });
+
+    it('refuses a snapshot from a server too far behind, leaving nothing', async () => {
+      // Prepare
+      sim.state.setLastContact(60_000);
+      const { name, run } = staleBackup(10_000);
+
+      // Act
+      const attempt = run();
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ code: 'SNAPSHOT_TOO_STALE', context: { lastContactMs: 60_000, maxStaleMs: 10_000 } });
+      await assertNothingLeft(name);
+    });
+  });
+
   it('names the missing permission when the token lacks acl:write', async () => {
     // Prepare
     const policy = sim.state.createPolicy({ Name: 'acl-read', Rules: 'acl = "read"\nagent_prefix "" { policy = "read" }' });
