@@ -9,7 +9,7 @@ describe('buildBackupKey', () => {
     const key = buildBackupKey({ prefix: 'snapshots/', cluster: 'prod-east', takenAt, raftIndex: 48213 });
 
     // Assess
-    expect(key).toBe('snapshots/prod-east/2026/11/21/prod-east-20261121T230405Z-48213.snap');
+    expect(key).toBe('snapshots/prod-east/2026/11/21/prod-east-20261121T230405.678Z-48213.snap');
   });
 
   it('sorts lexically in time order', () => {
@@ -25,9 +25,23 @@ describe('buildBackupKey', () => {
 });
 
 describe('parseBackupKey', () => {
+  it('gives two backups of an unchanged cluster in the same second two keys', () => {
+    const at = (ms: number) => buildBackupKey({ prefix: 's', cluster: 'c1', takenAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms)), raftIndex: 7 });
+    expect(at(1)).not.toBe(at(2));
+  });
+
+  it('still reads keys written without milliseconds', () => {
+    expect(parseBackupKey('snapshots/prod/2026/11/21/prod-20261121T230405Z-12.snap')).toEqual({
+      prefix: 'snapshots',
+      cluster: 'prod',
+      takenAt: new Date('2026-11-21T23:04:05Z'),
+      raftIndex: 12,
+    });
+  });
+
   it('round-trips a key built by buildBackupKey', () => {
     // Prepare
-    const parts = { prefix: 'backups/consul', cluster: 'dc1', takenAt: new Date('2024-02-29T12:00:00Z'), raftIndex: 7 };
+    const parts = { prefix: 'backups/consul', cluster: 'dc1', takenAt: new Date('2024-02-29T12:00:00.042Z'), raftIndex: 7 };
 
     // Act
     const parsed = parseBackupKey(buildBackupKey(parts));

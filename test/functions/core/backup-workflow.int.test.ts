@@ -73,7 +73,7 @@ describe('runBackup against the Consul simulator and radosgw', () => {
     expect(reverified.meta.Index).toBe(result.consulIndex);
     expect(sim.state.snapshots.at(-1)?.index).toBe(result.consulIndex);
     expect(result).toMatchObject({ datacenter: 'dc1', consulVersion: '1.17.0', verified: true, kind: 'scheduled' });
-    expect(result.key).toMatch(new RegExp(`^snapshots/${name}/\\d{4}/\\d{2}/\\d{2}/${name}-\\d{8}T\\d{6}Z-${result.consulIndex}\\.snap$`));
+    expect(result.key).toMatch(new RegExp(`^snapshots/${name}/\\d{4}/\\d{2}/\\d{2}/${name}-\\d{8}T\\d{6}\\.\\d{3}Z-${result.consulIndex}\\.snap$`));
     const listed = await store.list(backupFolder('snapshots', name));
     expect(listed).toEqual([
       expect.objectContaining({ key: result.key, versionId: result.versionId, verified: true, facts: { sha256: result.sha256, raftIndex: result.consulIndex, raftTerm: result.raftTerm, kind: 'scheduled' } }),
