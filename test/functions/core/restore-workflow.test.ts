@@ -309,7 +309,7 @@ describe('runRestore', () => {
     expect(consul.restored).toHaveLength(1);
     expect(sha256(consul.restored[0])).toBe(sha256(newest.bytes));
     expect(safetyBeforePut).toEqual([result.safetySnapshot?.key]);
-    expect(result.safetySnapshot?.key).toMatch(/^snapshots\/prod-east\/2026\/11\/22\/prod-east-20261122T\d{6}Z-42\.snap$/);
+    expect(result.safetySnapshot?.key).toMatch(/^snapshots\/prod-east\/2026\/11\/22\/prod-east-20261122T\d{6}\.\d{3}Z-42\.snap$/);
     expect(result).toMatchObject({
       cluster: CLUSTER,
       dryRun: false,
