@@ -98,7 +98,7 @@ export class ClusterBackup extends Construct {
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.backup.memoryMb,
       timeout: Duration.minutes(15),
       // Parallel snapshot requests race on the Consul server (consul#2496): one run at a time, later ones queue.
       reservedConcurrentExecutions: 1,

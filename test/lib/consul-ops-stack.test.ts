@@ -111,7 +111,7 @@ describe('ConsulOpsStack', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
-        MemorySize: 256,
+        MemorySize: 1024,
         Timeout: 900,
         ReservedConcurrentExecutions: 1,
         VpcConfig: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], SecurityGroupIds: ['sg-0123456789abcdef0'] },

@@ -31,6 +31,7 @@ describe('parseDeployConfig', () => {
       schedule: 'rate(1 hour)',
       timeZone: 'UTC',
       stale: false,
+      memoryMb: 1024,
       retention: { hourly: 24, daily: 7, weekly: 4, monthly: 6, yearly: 0, keepMin: 3 },
     });
     expect(config.notifications).toEqual({ emails: [], emailSeverities: ['critical', 'high'] });
@@ -133,7 +134,7 @@ describe('parseDeployConfig', () => {
       c.clusters[0].backup.retenion = {};
       c.bukcet = {};
     }, [
-      'clusters[0].backup.retenion: unknown field; expected one of: schedule, timeZone, stale, maxStaleMs, retention',
+      'clusters[0].backup.retenion: unknown field; expected one of: schedule, timeZone, stale, maxStaleMs, memoryMb, retention',
       'bukcet: unknown field; expected one of: clusters, notifications, bucket, network, restore',
     ]],
     ['a bad email and severity', (c) => (c.notifications = { emails: ['ops'], emailSeverities: ['urgent'] }), [
