@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { buildOpsDashboardWidgets, type OpsDashboardWidgetsProps } from './ops-dashboard-widgets';
 
 /** Namespace of the EMF metrics the handlers emit. */
 export const METRICS_NAMESPACE = 'ConsulOps';
@@ -21,8 +22,8 @@ export function snapshotMetric(metricName: string, clusterName: string, statisti
   });
 }
 
-/** Properties of {@link buildBackupDashboard}. */
-export interface BackupDashboardProps {
+/** Properties of {@link buildBackupDashboard}; the optional features it graphs come from {@link OpsDashboardWidgetsProps}. */
+export interface BackupDashboardProps extends OpsDashboardWidgetsProps {
   readonly dashboardName: string;
   readonly clusterNames: readonly string[];
   /** Shown in the status widget; alarms pushed to this array later (before synth) appear too. */
@@ -31,7 +32,8 @@ export interface BackupDashboardProps {
 
 /**
  * One dashboard per deployment: alarm status, backup age per cluster (now − `LastSuccessTimestamp`, by metric math),
- * successes and failures, snapshot size and duration, and retention kept/deleted.
+ * successes and failures, snapshot size and duration, and retention kept/deleted; then, for the features the deployment
+ * has turned on, minimum certificate days left, intention drift findings and days since each token's last rotation.
  */
 export function buildBackupDashboard(scope: Construct, id: string, props: BackupDashboardProps): cloudwatch.Dashboard {
   const hour = Duration.hours(1);
@@ -74,6 +76,7 @@ export function buildBackupDashboard(scope: Construct, id: string, props: Backup
       width: 8,
     }),
   );
+  for (const row of buildOpsDashboardWidgets(props)) dashboard.addWidgets(...row);
   return dashboard;
 }
 

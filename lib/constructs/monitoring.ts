@@ -8,9 +8,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REPORT_KEY_PREFIXES } from '../../functions/adapters/s3-report-state';
+import type { ConsulOpsStack } from '../consul-ops-stack';
 import type { BackupBucket } from './backup-bucket';
 import type { ClusterBackup } from './cluster-backup';
 import { buildBackupDashboard, snapshotMetric } from './backup-dashboard';
+import type { OpsDashboardWidgetsProps } from './ops-dashboard-widgets';
 import type { ReportTopic } from './report-topic';
 import { longestScheduleGap } from './schedule-interval';
 import { SlackForwarder } from './slack-forwarder';
@@ -59,6 +61,7 @@ export interface MonitoringProps {
  * - errors and throttles of every Lambda function of the stack, and the depth of every dead-letter queue (a queue
  *   whose construct id contains `DeadLetter`): construct it last in the stack, so that it finds them all;
  * - the Slack forwarder (optional) on both topics;
+ * - one dashboard: backups, plus certificates, intention drift and token rotation where the stack has them;
  * - least-privilege access of each backup function to its own `state/<cluster>/` and `reports/<cluster>/` prefixes.
  */
 export class Monitoring extends Construct {
@@ -93,6 +96,7 @@ export class Monitoring extends Construct {
       dashboardName: `${Stack.of(this).stackName}-consul-ops`,
       clusterNames: props.clusters.map((c) => c.clusterName),
       alarms: this.alarms,
+      ...this.dashboardFeatures(),
     });
   }
 
@@ -146,6 +150,20 @@ export class Monitoring extends Construct {
       });
     }
     return policy;
+  }
+
+  /**
+   * The optional features the dashboard graphs, read from the enclosing ConsulOpsStack's `certChecks`,
+   * `intentionAudits` and `rotations` maps (keyed by cluster name, all set before Monitoring is built); any other
+   * stack has none of them.
+   */
+  private dashboardFeatures(): OpsDashboardWidgetsProps {
+    const stack = Stack.of(this) as Partial<Pick<ConsulOpsStack, 'certChecks' | 'intentionAudits' | 'rotations'>>;
+    return {
+      certCheckClusters: [...(stack.certChecks?.keys() ?? [])],
+      intentionAuditClusters: [...(stack.intentionAudits?.keys() ?? [])],
+      rotatedSecrets: [...(stack.rotations ?? [])].map(([clusterName, rotation]) => ({ clusterName, secretArns: rotation.rotatedSecretArns })),
+    };
   }
 
   /** Every function and dead-letter queue of the stack not monitored yet, labelled after its parent construct. */

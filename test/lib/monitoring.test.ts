@@ -5,6 +5,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { buildConsulOpsApp } from '../../lib/consul-ops-app';
 import { deadMansWindow } from '../../lib/constructs/monitoring';
 import { longestScheduleGap } from '../../lib/constructs/schedule-interval';
+import { secretNameOf } from '../../functions/handlers/rotate-token';
 import { buildTestStack, CDK_JSON_CONTEXT, defaultConfig, extraCluster } from './test-app';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,6 +23,44 @@ function fullConfig() {
   config.clusters.push({ ...extraCluster('west', 'a1'), backup: { schedule: 'cron(0 2 * * ? *)', timeZone: 'Europe/Berlin' } });
   config.notifications = { emails: ['ops@example.com'], slackWebhookSecretArn: SLACK_SECRET };
   return config;
+}
+
+const WEB_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/demo/web-AbCdEf';
+const MGMT_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/demo/management-token-AbCdEf';
+
+/** The default config (certificate checks and intention audits on) with rotation of one token and the management token. */
+function rotationConfig() {
+  const config = defaultConfig();
+  config.clusters[0].rotation = { tokens: [{ secretArn: WEB_SECRET }], rotateManagementToken: true };
+  return config;
+}
+
+/** One graphed metric of the dashboard: its name and dimensions (`[namespace, name, dim, value, …, options?]`). */
+interface GraphedMetric {
+  readonly widget: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Record<string, string>;
+  readonly expression?: string;
+}
+
+/** The dashboard body parsed (tokens such as the region become `TOKEN`), as widget titles and graphed metrics. */
+function dashboardOf(template: Template): { titles: string[]; metrics: GraphedMetric[] } {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Json[];
+  const body = dashboard.Properties.DashboardBody;
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: Json) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  const widgets = JSON.parse(text).widgets as Json[];
+  const metrics = widgets.flatMap((w) =>
+    ((w.properties.metrics ?? []) as Json[][]).flatMap((row) => {
+      const options = typeof row[row.length - 1] === 'object' ? row[row.length - 1] : {};
+      const fields = row.filter((f) => typeof f === 'string');
+      if (fields.length < 2) return options.expression ? [{ widget: w.properties.title, namespace: '', name: '', dimensions: {}, expression: options.expression }] : [];
+      const dimensions: Record<string, string> = {};
+      for (let i = 2; i + 1 < fields.length; i += 2) dimensions[fields[i]] = fields[i + 1];
+      return [{ widget: w.properties.title, namespace: fields[0], name: fields[1], dimensions }];
+    }),
+  );
+  return { titles: widgets.map((w) => w.properties.title).filter(Boolean), metrics };
 }
 
 function alarms(template: Template): Json[] {
@@ -164,6 +203,51 @@ describe('Monitoring', () => {
     plain.resourceCountIs('AWS::SNS::Subscription', 0);
     expect(Object.values(plain.findResources('AWS::IAM::Role')).some((r: Json) => r.Properties.Description === 'consul-ops Slack forwarder')).toBe(false);
     plain.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('Monitoring dashboard', () => {
+  const { metrics, titles } = dashboardOf(buildTestStack(rotationConfig()).template);
+  const named = (name: string) => metrics.filter((m) => m.name === name);
+
+  it('graphs the minimum certificate days left per kind and the stale leaves, with the check-certs service dimension', () => {
+    for (const name of ['CertMinDaysLeftCaRoot', 'CertMinDaysLeftLeaf', 'CertMinDaysLeftProxy', 'CertMinDaysLeftEndpoint', 'ProxiesServingStaleLeaves']) {
+      expect(named(name)).toEqual([expect.objectContaining({ namespace: 'ConsulOps', dimensions: { Cluster: 'demo', service: 'consul-ops-check-certs' } })]);
+    }
+  });
+
+  it('graphs intention findings per severity with the dimension set the audit emits (service, Cluster, Severity) and the default allow', () => {
+    const findings = named('IntentionFindings');
+    expect(findings.map((m) => m.dimensions.Severity)).toEqual(['info', 'low', 'medium', 'high', 'critical']);
+    for (const m of findings) expect(m.dimensions).toEqual({ Cluster: 'demo', Severity: m.dimensions.Severity, service: 'consul-ops-audit-intentions' });
+    expect(named('IntentionDefaultAllow')).toEqual([expect.objectContaining({ dimensions: { Cluster: 'demo', service: 'consul-ops-audit-intentions' } })]);
+  });
+
+  it('graphs the days since the last rotation of every rotated secret, by the names rotate-token emits', () => {
+    const rotations = named('LastRotationTimestamp');
+    expect(rotations.map((m) => m.dimensions)).toEqual([WEB_SECRET, MGMT_SECRET].map((arn) => ({ Cluster: 'demo', Secret: secretNameOf(arn), service: 'consul-ops-rotate-token' })));
+    expect(rotations.map((m) => m.dimensions.Secret)).toEqual(['consul/demo/web', 'consul/demo/management-token']);
+    const expressions = metrics.filter((m) => m.widget === rotations[0].widget && m.expression).map((m) => m.expression);
+    expect(expressions).toEqual(['(EPOCH(FILL(rot0, REPEAT)) + PERIOD(rot0) - FILL(rot0, REPEAT)) / 86400', '(EPOCH(FILL(rot1, REPEAT)) + PERIOD(rot1) - FILL(rot1, REPEAT)) / 86400']);
+    expect(titles).toContain('Token rotation: days since the last successful rotation');
+  });
+
+  it('leaves out the rotation widget without rotation, and the certificate and intention widgets when they are turned off', () => {
+    // Prepare
+    const config = defaultConfig();
+    config.clusters[0].certificates = { enabled: false };
+    config.clusters[0].intentions = { enabled: false };
+
+    // Act
+    const plain = dashboardOf(buildTestStack().template);
+    const off = dashboardOf(buildTestStack(config).template);
+
+    // Assess
+    expect(plain.metrics.some((m) => m.name === 'LastRotationTimestamp')).toBe(false);
+    expect(plain.titles.some((t) => t.startsWith('Token rotation'))).toBe(false);
+    expect(plain.metrics.some((m) => m.name === 'CertMinDaysLeftLeaf')).toBe(true);
+    expect(off.metrics.map((m) => m.name).filter((n) => /^(Cert|Proxies|Intention|LastRotation)/.test(n))).toEqual([]);
+    expect(off.metrics.some((m) => m.name === 'SnapshotBytes')).toBe(true);
   });
 });
 

@@ -17,7 +17,7 @@ import {
 import type { ConsulOpsError } from '../../../functions/core/errors';
 import { ROTATION_STEPS, type RotationStep } from '../../../functions/core/rotation-steps';
 import type { SweepReport } from '../../../functions/core/rotation-sweep';
-import { createRotateTokenHandler } from '../../../functions/handlers/rotate-token';
+import { createRotateTokenHandler, secretNameOf } from '../../../functions/handlers/rotate-token';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
 
@@ -134,6 +134,10 @@ const linksOf = (accessorId: string) => {
   return { Policies: t.Policies, Roles: t.Roles, ServiceIdentities: t.ServiceIdentities, NodeIdentities: t.NodeIdentities, Local: t.Local };
 };
 const logLines = () => output.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The EMF documents (Powertools metrics printed on stdout) whose `Secret` dimension is `secretName`. */
+const metricsOf = (secretName: string) => logLines().filter((l) => '_aws' in l && l.Secret === secretName);
+/** The secret's name as Secrets Manager reports it (the `Secret` dimension). */
+const nameOf = async (arn: string) => (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).Name!;
 
 beforeAll(async () => {
   sim = await startConsulSimulator();
@@ -188,6 +192,39 @@ describe('rotate-token handler', () => {
     expect(Object.values(await stagesOf(web.arn)).flat().sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
   });
 
+  it('emits RotationSuccess and LastRotationTimestamp once, after finishSecret, by the secret name and never a value', async () => {
+    // Prepare
+    const mgmt = await managementSecret();
+    const web = await serviceTokenSecret();
+    onRotate = stepsOf(makeHandler(mgmt.arn));
+    const before = Math.floor(Date.now() / 1000);
+
+    // Act
+    await rotateSecret(web.arn);
+
+    // Assess
+    const name = await nameOf(web.arn);
+    expect(secretNameOf(web.arn)).toBe(name);
+    const emitted = metricsOf(name);
+    expect(emitted).toEqual([
+      {
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [{ Namespace: 'ConsulOps', Dimensions: [['service', 'Cluster', 'Secret']], Metrics: [{ Name: 'RotationSuccess', Unit: 'Count' }, { Name: 'LastRotationTimestamp', Unit: 'Seconds' }] }],
+        },
+        service: 'consul-ops-rotate-token',
+        Cluster: 'demo',
+        Secret: name,
+        RotationSuccess: 1,
+        LastRotationTimestamp: expect.any(Number),
+      },
+    ]);
+    expect(emitted[0].LastRotationTimestamp).toBeGreaterThanOrEqual(before);
+    expect(emitted[0].LastRotationTimestamp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    const next = await valueAt(web.arn, 'AWSCURRENT');
+    for (const value of [web.secretId, next.secretId, mgmt.secretId]) expect(JSON.stringify(emitted)).not.toContain(value);
+  });
+
   it('gives the same result when Secrets Manager runs every step twice', async () => {
     // Prepare
     const mgmt = await managementSecret();
@@ -225,6 +262,9 @@ describe('rotate-token handler', () => {
     // Assess: the failed step is logged, nothing was switched, the current token works
     expect(fake.rotationErrors).toHaveLength(1);
     expect(logLines().filter((l) => l.message === 'rotation step failed' && l.versionId === token).map((l) => l.step)).toEqual([step]);
+    const name = await nameOf(web.arn);
+    expect(metricsOf(name)).toEqual([expect.objectContaining({ service: 'consul-ops-rotate-token', Cluster: 'demo', Secret: name, RotationFailure: 1 })]);
+    expect(metricsOf(name)[0]).not.toHaveProperty('RotationSuccess');
     expect((await valueAt(web.arn, 'AWSCURRENT')).accessorId).toBe(web.accessorId);
     expect(await whoIs(web.secretId)).toBe(web.accessorId);
     expect((await stagesOf(web.arn))[token]).toEqual(['AWSPENDING']);
@@ -238,6 +278,7 @@ describe('rotate-token handler', () => {
     expect(next.accessorId).not.toBe(web.accessorId);
     expect(await whoIs(next.secretId)).toBe(next.accessorId);
     expect((await stagesOf(web.arn))[token]).toEqual(['AWSCURRENT']);
+    expect(metricsOf(name).map((m) => [m.RotationFailure, m.RotationSuccess])).toEqual([[1, undefined], [undefined, 1]]);
   });
 
   it('finishes the cleanup when finishSecret failed after moving AWSCURRENT', async () => {
@@ -326,6 +367,8 @@ describe('rotate-token handler', () => {
     offsetMs = 24 * HOUR + 60_000;
     const late = (await handler({ action: 'sweep' })) as SweepReport;
     expect(late.results).toEqual([{ secret: web.arn, outcome: 'deleted', accessorId: web.accessorId }]);
+    expect(metricsOf(await nameOf(web.arn))).toHaveLength(1); // the rotation's success; the sweeps emit no metrics
+    expect(output.join('')).not.toContain('No application metrics to publish');
     expect(await whoIs(web.secretId)).toBe(404);
     expect(await whoIs(next.secretId)).toBe(next.accessorId);
   });
