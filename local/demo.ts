@@ -17,6 +17,10 @@ async function run(): Promise<void> {
   const stack = await startLocalStack({ log: (line) => out(`  ${line}`), consul: { snapshotStateBytes: 16 * 1024 * 1024 } });
   const stop = () => void stack.stop().finally(() => process.exit(130));
   process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // However the demo ends (a closed pipe with `| head`, an uncaught error), radosgw must not outlive it.
+  process.once('exit', () => stack.s3.stopSync());
+  process.stdout.on('error', () => process.exit(0));
   try {
     seedConsul(stack);
     configureLambdaEnvironment(stack);
@@ -55,6 +59,7 @@ async function run(): Promise<void> {
     await printMail(stack);
   } finally {
     process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
     out('\nstopping the local stack…');
     await stack.stop();
   }
