@@ -20,6 +20,7 @@ import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { InvokeFunctionTarget } from './invoke-function-target';
 import type { ReportTopic } from './report-topic';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole } from './consul-function';
 
 /** Writing full certificate reports (never reading or deleting them). */
 export const CERT_REPORT_ACTIONS = ['s3:PutObject'] as const;
@@ -155,10 +156,7 @@ export class CertCheck extends Construct {
       bundling: snapshotBundling(),
       environment: this.environment(props),
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(fn);
     return fn;
   }
 
@@ -169,16 +167,12 @@ export class CertCheck extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: 'ConsulOps',
       [e.clusterName]: props.clusterName,
       [e.bucketName]: props.bucket.bucket.bucketName,
-      [e.consulAddresses]: props.consul.addresses.join(','),
-      [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
+      ...consulConnectionEnvironment(props.consul),
       [e.reportTopicArn]: props.reportTopic.topic.topicArn,
       [e.certAuditorService]: props.auditorService ?? DEFAULT_AUDITOR_SERVICE,
     };
     if ((props.endpoints ?? []).length > 0) env[e.certEndpoints] = props.endpoints!.join(',');
     if (props.thresholds && Object.keys(props.thresholds).length > 0) env[e.certThresholds] = JSON.stringify(props.thresholds);
-    if (props.consul.caBundleSecretArn) env[e.consulCaSecretArn] = props.consul.caBundleSecretArn;
-    if (props.consul.caBundlePem) env[e.consulCaPem] = props.consul.caBundlePem;
-    if (props.consul.tlsServerName) env[e.consulTlsServerName] = props.consul.tlsServerName;
     return env;
   }
 
@@ -189,7 +183,7 @@ export class CertCheck extends Construct {
     const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
     add(DLQ_SEND_ACTIONS, [this.deadLetterQueue.queueArn]);
-    add(SECRET_READ_ACTIONS, [props.consul.managementTokenSecretArn, ...(props.consul.caBundleSecretArn ? [props.consul.caBundleSecretArn] : [])]);
+    add(SECRET_READ_ACTIONS, consulSecretArns(props.consul));
     add(CERT_REPORT_ACTIONS, [bucket.arnForObjects(`${reports}*`)]);
     add(CERT_STATE_ACTIONS, [bucket.arnForObjects(state)]);
     add(CERT_STATE_LIST_ACTIONS, [bucket.bucketArn], { StringEquals: { 's3:prefix': state } });
@@ -207,10 +201,7 @@ export class CertCheck extends Construct {
   }
 
   private createSchedule(props: CertCheckProps, expression: string): scheduler.Schedule {
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'consul-ops: lets EventBridge Scheduler invoke check-certs',
-    });
+    const role = createSchedulerRole(this, 'check-certs');
     return new scheduler.Schedule(this, 'Schedule', {
       description: `consul-ops: certificate check of Consul cluster ${props.clusterName}`,
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of('UTC')),

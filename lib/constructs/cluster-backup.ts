@@ -16,6 +16,7 @@ import { importClusterNetwork } from './cluster-network';
 import { snapshotBundling, PROJECT_ROOT } from './function-bundling';
 import { SNAPSHOT_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
 import { createVpcFunctionRole } from './vpc-function-role';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole } from './consul-function';
 
 /** The ENI and log actions every VPC function role has (see vpc-function-role.ts). */
 export { LOG_WRITE_ACTIONS, VPC_ENI_ACTIONS } from './vpc-function-role';
@@ -115,11 +116,7 @@ export class ClusterBackup extends Construct {
       bundling: snapshotBundling(),
       environment: this.environment(props),
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(fn);
     return fn;
   }
 
@@ -128,7 +125,7 @@ export class ClusterBackup extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [...SECRET_READ_ACTIONS],
-        resources: [props.consul.managementTokenSecretArn, ...(props.consul.caBundleSecretArn ? [props.consul.caBundleSecretArn] : [])],
+        resources: consulSecretArns(props.consul),
       }),
     );
     props.bucket.grantWriteBackups(role, prefix);
@@ -154,29 +151,19 @@ export class ClusterBackup extends Construct {
       [e.bucketName]: props.bucket.bucket.bucketName,
       // The root, not the cluster folder: the handler adds `<cluster>/` (functions/core/backup-key.ts).
       [e.snapshotPrefix]: BackupBucket.SNAPSHOT_ROOT,
-      [e.consulAddresses]: props.consul.addresses.join(','),
-      [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
+      ...consulConnectionEnvironment(props.consul),
       [e.consulStale]: String(props.backup.stale),
       [e.retentionPolicy]: JSON.stringify({ ...props.backup.retention, scheduleIntervalMs: rateIntervalMs(props.backup.schedule) }),
       [e.scheduleExpression]: props.backup.schedule,
       [e.scheduleTimeZone]: props.backup.timeZone,
       [e.reportTopicArn]: props.reportTopic.topic.topicArn,
     };
-    if (props.consul.caBundleSecretArn) env[e.consulCaSecretArn] = props.consul.caBundleSecretArn;
-    if (props.consul.caBundlePem) env[e.consulCaPem] = props.consul.caBundlePem;
-    if (props.consul.tlsServerName) env[e.consulTlsServerName] = props.consul.tlsServerName;
     if (props.backup.maxStaleMs !== undefined) env[e.consulMaxStaleMs] = String(props.backup.maxStaleMs);
     return env;
   }
 
   private createSchedule(props: ClusterBackupProps): scheduler.Schedule {
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        // Confused-deputy guard: only schedules of this account may assume the role.
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'consul-ops: lets EventBridge Scheduler invoke take-snapshot',
-    });
+    const role = createSchedulerRole(this, 'take-snapshot');
     return new scheduler.Schedule(this, 'Schedule', {
       description: `consul-ops: snapshot of Consul cluster ${props.clusterName}`,
       schedule: scheduler.ScheduleExpression.expression(props.backup.schedule, TimeZone.of(props.backup.timeZone)),

@@ -14,6 +14,7 @@ import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import type { ReportTopic } from './report-topic';
 import { createVpcFunctionRole } from './vpc-function-role';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns } from './consul-function';
 
 /** What the configured principals may do with the restore function (and nothing else). */
 export const RESTORE_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
@@ -120,11 +121,7 @@ export class ClusterRestore extends Construct {
       bundling: snapshotBundling(),
       environment: this.environment(props),
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(fn);
     return fn;
   }
 
@@ -132,7 +129,7 @@ export class ClusterRestore extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [...SECRET_READ_ACTIONS],
-        resources: [props.consul.managementTokenSecretArn, ...(props.consul.caBundleSecretArn ? [props.consul.caBundleSecretArn] : [])],
+        resources: consulSecretArns(props.consul),
       }),
     );
     // Read any version of this cluster's backups (with tags); write only new objects (the pre-restore snapshot).
@@ -157,13 +154,9 @@ export class ClusterRestore extends Construct {
       [e.clusterName]: props.clusterName,
       [e.bucketName]: props.bucket.bucket.bucketName,
       [e.snapshotPrefix]: RESTORE_SNAPSHOT_ROOT,
-      [e.consulAddresses]: props.consul.addresses.join(','),
-      [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
+      ...consulConnectionEnvironment(props.consul),
       [e.reportTopicArn]: props.reportTopic.topic.topicArn,
     };
-    if (props.consul.caBundleSecretArn) env[e.consulCaSecretArn] = props.consul.caBundleSecretArn;
-    if (props.consul.caBundlePem) env[e.consulCaPem] = props.consul.caBundlePem;
-    if (props.consul.tlsServerName) env[e.consulTlsServerName] = props.consul.tlsServerName;
     return env;
   }
 }

@@ -20,6 +20,7 @@ import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { InvokeFunctionTarget } from './invoke-function-target';
 import type { ReportTopic } from './report-topic';
 import { createVpcFunctionRole } from './vpc-function-role';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole } from './consul-function';
 
 /** Writing full audit documents (never reading or deleting them). */
 export const INTENTION_DOCUMENT_ACTIONS = ['s3:PutObject'] as const;
@@ -142,10 +143,7 @@ export class IntentionAudit extends Construct {
       bundling: { ...snapshotBundling(), define: { [INTENTION_BASELINE_DEFINE]: this.embeddedBaseline() } },
       environment: this.environment(props),
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(fn);
     return fn;
   }
 
@@ -166,14 +164,10 @@ export class IntentionAudit extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: 'ConsulOps',
       [e.clusterName]: props.clusterName,
       [e.bucketName]: props.bucket.bucket.bucketName,
-      [e.consulAddresses]: props.consul.addresses.join(','),
-      [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
+      ...consulConnectionEnvironment(props.consul),
       [e.reportTopicArn]: props.reportTopic.topic.topicArn,
     };
     if (this.baseline) env[e.baselineSha256] = baselineDigest(this.baseline);
-    if (props.consul.caBundleSecretArn) env[e.consulCaSecretArn] = props.consul.caBundleSecretArn;
-    if (props.consul.caBundlePem) env[e.consulCaPem] = props.consul.caBundlePem;
-    if (props.consul.tlsServerName) env[e.consulTlsServerName] = props.consul.tlsServerName;
     return env;
   }
 
@@ -184,7 +178,7 @@ export class IntentionAudit extends Construct {
     const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
     add(DLQ_SEND_ACTIONS, [this.deadLetterQueue.queueArn]);
-    add(SECRET_READ_ACTIONS, [props.consul.managementTokenSecretArn, ...(props.consul.caBundleSecretArn ? [props.consul.caBundleSecretArn] : [])]);
+    add(SECRET_READ_ACTIONS, consulSecretArns(props.consul));
     add(INTENTION_DOCUMENT_ACTIONS, [bucket.arnForObjects(`${documents}*`)]);
     add(INTENTION_STATE_ACTIONS, [bucket.arnForObjects(state)]);
     add(INTENTION_STATE_LIST_ACTIONS, [bucket.bucketArn], { StringEquals: { 's3:prefix': state } });
@@ -202,10 +196,7 @@ export class IntentionAudit extends Construct {
   }
 
   private createSchedule(props: IntentionAuditProps, expression: string): scheduler.Schedule {
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'consul-ops: lets EventBridge Scheduler invoke audit-intentions',
-    });
+    const role = createSchedulerRole(this, 'audit-intentions');
     return new scheduler.Schedule(this, 'Schedule', {
       description: `consul-ops: intention audit of Consul cluster ${props.clusterName}`,
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(props.timeZone ?? 'UTC')),

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,7 @@ import { SECRET_READ_ACTIONS } from './cluster-backup';
 import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { createVpcFunctionRole } from './vpc-function-role';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns } from './consul-function';
 
 /** What a rotation function does on each secret it rotates (the Secrets Manager rotation contract). */
 export const ROTATION_SECRET_ACTIONS = [
@@ -142,10 +143,7 @@ export class TokenRotation extends Construct {
       bundling: snapshotBundling(),
       environment: this.environment(props),
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(fn);
     return fn;
   }
 
@@ -154,14 +152,10 @@ export class TokenRotation extends Construct {
     const env: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'consul-ops-rotate-token',
       [e.clusterName]: props.clusterName,
-      [e.consulAddresses]: props.consul.addresses.join(','),
-      [e.consulTokenSecretArn]: props.consul.managementTokenSecretArn,
+      ...consulConnectionEnvironment(props.consul),
       [e.gracePeriodHours]: String(props.rotation.gracePeriodHours),
       [e.rotatedSecretArns]: this.rotatedSecretArns.join(','),
     };
-    if (props.consul.caBundleSecretArn) env[e.consulCaSecretArn] = props.consul.caBundleSecretArn;
-    if (props.consul.caBundlePem) env[e.consulCaPem] = props.consul.caBundlePem;
-    if (props.consul.tlsServerName) env[e.consulTlsServerName] = props.consul.tlsServerName;
     const size = Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0);
     if (size > 3500) {
       Annotations.of(this).addWarningV2('consul-ops:rotationEnvironmentTooLarge', `Cluster ${props.clusterName}: the rotation function's environment is ${size} bytes, close to Lambda's 4 KB limit; move the CA bundle to caBundleSecretArn or rotate fewer secrets per cluster.`);
@@ -172,7 +166,7 @@ export class TokenRotation extends Construct {
   /** Exactly the rotated secrets get the rotation actions; the management token and CA bundle are only read. */
   private grantSecretAccess(props: TokenRotationProps): void {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...ROTATION_SECRET_ACTIONS], resources: [...this.rotatedSecretArns] }));
-    const readOnly = [props.consul.managementTokenSecretArn, ...(props.consul.caBundleSecretArn ? [props.consul.caBundleSecretArn] : [])].filter((arn) => !this.rotatedSecretArns.includes(arn));
+    const readOnly = consulSecretArns(props.consul).filter((arn) => !this.rotatedSecretArns.includes(arn));
     if (readOnly.length > 0) this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...SECRET_READ_ACTIONS], resources: readOnly }));
   }
 
