@@ -121,15 +121,23 @@ const clusterNetworkSchema = strictObject('e.g. { vpcId: "vpc-0123456789abcdef0"
   routeTableIds: list(pattern(ec2Id('rtb'), 'a route table id, e.g. rtb-0123456789abcdef0'), 'a list of route table ids, e.g. ["rtb-0123456789abcdef0"]', 1).optional(),
 });
 
-const backupSchema = strictObject('e.g. { schedule: "rate(1 hour)" }', {
-  schedule: z
+/** A `rate(…)` or `cron(…)` schedule expression (EventBridge Scheduler syntax), hourly by default. */
+const scheduleField = () =>
+  z
     .string({ error: expected('a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)') })
     .refine((s) => RATE.test(s) || CRON.test(s), { error: 'expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)' })
-    .default('rate(1 hour)'),
-  timeZone: z
+    .default('rate(1 hour)');
+
+/** An IANA time zone for cron schedules, UTC by default. */
+const timeZoneField = () =>
+  z
     .string({ error: expected('an IANA time zone, e.g. Europe/Berlin or UTC') })
     .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. Europe/Berlin or UTC' })
-    .default('UTC'),
+    .default('UTC');
+
+const backupSchema = strictObject('e.g. { schedule: "rate(1 hour)" }', {
+  schedule: scheduleField(),
+  timeZone: timeZoneField(),
   stale: z.boolean({ error: expected('true or false') }).default(false),
   maxStaleMs: positiveInt('a whole number of milliseconds of leader-contact lag to accept', 10_000, 86_400_000).optional(),
   /**
@@ -146,14 +154,8 @@ const backupSchema = strictObject('e.g. { schedule: "rate(1 hour)" }', {
 /** The scheduled intention audit (on by default: without a baseline it still checks defaults, wildcards and mTLS). */
 const intentionsSchema = strictObject('e.g. { schedule: "rate(1 hour)", baselineFile: "config/intentions/prod-east.yaml" }', {
   enabled: z.boolean({ error: expected('true or false') }).default(true),
-  schedule: z
-    .string({ error: expected('a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)') })
-    .refine((s) => RATE.test(s) || CRON.test(s), { error: 'expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)' })
-    .default('rate(1 hour)'),
-  timeZone: z
-    .string({ error: expected('an IANA time zone, e.g. Europe/Berlin or UTC') })
-    .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. Europe/Berlin or UTC' })
-    .default('UTC'),
+  schedule: scheduleField(),
+  timeZone: timeZoneField(),
   /** JSON or YAML baseline, relative to the directory `cdk synth` runs in; validated and bundled at synth. */
   baselineFile: z.string({ error: expected('a path to a JSON or YAML intention baseline, e.g. config/intentions/prod-east.yaml') })
     .min(1, { error: 'expected a path to a JSON or YAML intention baseline, e.g. config/intentions/prod-east.yaml' })
@@ -186,10 +188,7 @@ const thresholdPair = (unit: string, ex: { warning: number; critical: number }) 
 /** The scheduled certificate check (issue 7; on by default). Thresholds left out take the defaults of functions/core/cert-thresholds.ts. */
 const certificatesSchema = strictObject('e.g. { schedule: "rate(1 hour)", endpoints: ["consul.example.com:8501"] }', {
   enabled: z.boolean({ error: expected('true or false') }).default(true),
-  schedule: z
-    .string({ error: expected('a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)') })
-    .refine((s) => RATE.test(s) || CRON.test(s), { error: 'expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)' })
-    .default('rate(1 hour)'),
+  schedule: scheduleField(),
   endpoints: list(pattern(HOST_PORT, 'a host:port, e.g. consul.example.com:8501'), 'a list of host:port TLS endpoints, e.g. ["consul.example.com:8501"]').default([]),
   auditorService: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Consul service name, e.g. consul-ops-auditor').default('consul-ops-auditor'),
   thresholds: strictObject('e.g. { endpoint: { warning: 28, critical: 14 } }', {
