@@ -1,35 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { ConsulHttpClient, type ConsulHttpClientProps } from '../../../functions/adapters/consul-http';
 import { CONSUL_ERROR_CODES } from '../../../functions/core/consul-errors';
-import { refusedAddress, startLoopbackServer, type LoopbackServer } from '../../helpers/tls-fixtures';
+import { refusedAddress } from '../../helpers/tls-fixtures';
+import { useConsulHttpHarness } from '../../helpers/consul-http-harness';
 
 const MiB = 1024 * 1024;
-let servers: LoopbackServer[] = [];
-let clients: ConsulHttpClient[] = [];
-let sleeps: number[] = [];
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<LoopbackServer> {
-  const srv = await startLoopbackServer(handler);
-  servers.push(srv);
-  return srv;
-}
-
-function client(addresses: string[], extra: Partial<ConsulHttpClientProps> = {}): ConsulHttpClient {
-  const c = new ConsulHttpClient({
-    settings: { addresses, tls: { verify: true } },
-    token: async () => 'secret',
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
+const { sleeps, serve, client } = useConsulHttpHarness({ token: 'secret' });
 
 /** Deterministic 64 KiB block number `i`. */
 function block(i: number): Buffer {
@@ -55,16 +33,6 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`hung for ${ms} ms`)), ms))]);
 }
 
-beforeEach(() => {
-  sleeps = [];
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  clients = [];
-  servers = [];
-});
 
 describe('ConsulHttpClient.getStream', () => {
   it('streams 50 MiB chunkwise without buffering it', async () => {

@@ -1,61 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { ConsulHttpClient, type ConsulHttpClientProps } from '../../../functions/adapters/consul-http';
 import { buildConsulPath } from '../../../functions/adapters/consul-path';
-import type { ConsulRetryEvent } from '../../../functions/adapters/consul-retry';
 import { CONSUL_ERROR_CODES } from '../../../functions/core/consul-errors';
-import { startLoopbackServer, type LoopbackServer } from '../../helpers/tls-fixtures';
+import { json, text, useConsulHttpHarness } from '../../helpers/consul-http-harness';
 
-const TOKEN = '45a3bd52-07c7-47a4-52fd-0745e0cfe967';
-type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+const { TOKEN, serve, client } = useConsulHttpHarness();
 
-let servers: LoopbackServer[] = [];
-let clients: ConsulHttpClient[] = [];
-let sleeps: number[];
-let retries: ConsulRetryEvent[];
-
-async function serve(handler: Handler): Promise<LoopbackServer> {
-  const srv = await startLoopbackServer(handler);
-  servers.push(srv);
-  return srv;
-}
-
-function client(addresses: string[], extra: Partial<ConsulHttpClientProps> = {}): ConsulHttpClient {
-  const c = new ConsulHttpClient({
-    settings: { addresses, tls: { verify: true } },
-    token: async () => TOKEN,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    onRetry: (e) => retries.push(e),
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(body);
-}
-
-beforeEach(() => {
-  sleeps = [];
-  retries = [];
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  clients = [];
-  servers = [];
-});
 
 describe('ConsulHttpClient JSON helpers', () => {
   it('sends the token header and parses the meta headers', async () => {
