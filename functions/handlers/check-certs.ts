@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -11,7 +10,7 @@ import { createTlsProbe, systemRootPems } from '../adapters/tls-probe';
 import { parseHostPort, runCertificateCheck, type CertCheckInput, type CertCheckResult } from '../core/cert-check-workflow';
 import { buildCertificateReport } from '../core/cert-report';
 import { CERT_KINDS, resolveCertThresholds, type CertificateThresholdsInput } from '../core/cert-thresholds';
-import { ConsulOpsError, summarizeError } from '../core/errors';
+import { summarizeError } from '../core/errors';
 import { publishReport } from '../core/report-workflow';
 import { consulWiring } from './consul-wiring';
 import { CERT_CHECK_FUNCTION_ENV as E, LambdaEnv } from './lambda-env';
@@ -51,7 +50,6 @@ function init() {
     cluster: env.required(E.clusterName),
     input,
     consul: consulWiring(process.env, secrets),
-    endpointCa: caBundleReader(secrets),
     reports: topicArn ? { store: new S3ReportState({ client: createS3Client(), bucket }), publisher: new SnsReportPublisher({ client: createSnsClient(), topicArn }), now: () => new Date() } : undefined,
   };
 }
@@ -70,7 +68,7 @@ export async function handler(_event: CheckCertsEvent, context: Pick<Context, 'g
   let consul: Awaited<ReturnType<typeof wiring.consul.connect>> | undefined;
   try {
     consul = await wiring.consul.connect();
-    const caPem = await wiring.endpointCa();
+    const caPem = await wiring.consul.caBundle();
     const result = await runCertificateCheck(
       { consul: new ConsulCertificateSource(consul.api), probe: createTlsProbe(), now: () => new Date(), signal: budget.signal },
       { ...wiring.input, endpointCaPems: caPem ? [caPem] : systemRootPems() },
@@ -113,24 +111,4 @@ async function reportRun(run: Parameters<typeof buildCertificateReport>[0]): Pro
     metrics.addMetric('ReportFailure', MetricUnit.Count, 1);
     logger.error('report not published', { cluster: run.cluster, error: summarizeError(err) });
   }
-}
-
-/**
- * The Consul CA bundle (inline or from Secrets Manager), the trust anchors of Consul's HTTPS and gRPC TLS endpoints;
- * `undefined` means the system trust store. Cached for the container's life: a CA bundle is public material.
- */
-function caBundleReader(secrets: SecretsManagerClient): () => Promise<string | undefined> {
-  let cached: Promise<string | undefined> | undefined;
-  return () => {
-    const arn = process.env[E.consulCaSecretArn];
-    if (!arn) return Promise.resolve(process.env[E.consulCaPem]);
-    cached ??= secrets.send(new GetSecretValueCommand({ SecretId: arn })).then(
-      (out) => out.SecretString,
-      (err: unknown) => {
-        cached = undefined;
-        throw new ConsulOpsError('CONSUL_CA_UNREADABLE', `cannot read the Consul CA bundle from ${arn}: ${(err as Error).message}`, 'Check that the secret exists and the function may read it (and its KMS key).', { context: { secretArn: arn }, cause: err });
-      },
-    );
-    return cached;
-  };
 }

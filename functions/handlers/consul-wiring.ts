@@ -12,7 +12,10 @@ type ConsulEnv = Readonly<Record<string, string | undefined>>;
  * Builds, once per cold start, what every Consul-facing Lambda needs, and per invocation a fresh Consul client whose
  * token is read from Secrets Manager on first use and cached for that invocation only.
  */
-export function consulWiring(env: ConsulEnv, secrets: SecretsManagerClient): { connect(): Promise<{ api: ConsulApi; close(): Promise<void> }> } {
+export function consulWiring(
+  env: ConsulEnv,
+  secrets: SecretsManagerClient,
+): { connect(): Promise<{ api: ConsulApi; close(): Promise<void> }>; caBundle(): Promise<string | undefined> } {
   const tokenSources = consulTokenSecretSourceFactory(secrets, env[CONSUL_FUNCTION_ENV.consulTokenSecretArn]!);
   let caPem: Promise<string | undefined> | undefined;
   const readCa = (): Promise<string | undefined> => {
@@ -26,6 +29,8 @@ export function consulWiring(env: ConsulEnv, secrets: SecretsManagerClient): { c
     return caPem;
   };
   return {
+    /** The Consul CA bundle (inline or from its secret); `undefined` means the system trust store. */
+    caBundle: readCa,
     async connect() {
       const settings = consulSettingsFromConfig(
         {
