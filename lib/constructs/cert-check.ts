@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Aws, Duration, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { REPORT_KEY_PREFIXES, reportStateKey } from '../../functions/adapters/s3-report-state';
 import { DEFAULT_AUDITOR_SERVICE, parseHostPort } from '../../functions/core/cert-check-workflow';
 import { resolveCertThresholds, type CertificateThresholdsInput } from '../../functions/core/cert-thresholds';
 import { InvalidInputError } from '../../functions/core/errors';
@@ -20,16 +19,8 @@ import { importClusterNetwork } from './cluster-network';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { InvokeFunctionTarget } from './invoke-function-target';
 import type { ReportTopic } from './report-topic';
-import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole } from './consul-function';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole , grantFeatureReportAccess } from './consul-function';
 
-/** Writing full certificate reports (never reading or deleting them). */
-export const CERT_REPORT_ACTIONS = ['s3:PutObject'] as const;
-/** Reading and writing the report dedupe state (one object). */
-export const CERT_STATE_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
-/** Telling a missing state (first run) from a refused read: S3 answers 404 instead of 403 only with `s3:ListBucket`. */
-export const CERT_STATE_LIST_ACTIONS = ['s3:ListBucket'] as const;
-/** SSE-KMS of the bucket, through S3 only: a data key to write, decrypt to read the state. */
-export const CERT_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 /** 500 sidecars at 16 handshakes in flight and a 5 s probe timeout take under 3 minutes even if every one hangs. */
 export const CERT_CHECK_TIMEOUT = Duration.minutes(5);
 
@@ -177,24 +168,12 @@ export class CertCheck extends Construct {
   }
 
   private grantRuntimeAccess(props: CertCheckProps): void {
-    const bucket = props.bucket.bucket;
-    const reports = `${REPORT_KEY_PREFIXES.reports}${props.clusterName}/certificates/`;
-    const state = reportStateKey(props.clusterName, 'certificates');
-    const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
-    add(DLQ_SEND_ACTIONS, [this.deadLetterQueue.queueArn]);
-    add(SECRET_READ_ACTIONS, consulSecretArns(props.consul));
-    add(CERT_REPORT_ACTIONS, [bucket.arnForObjects(`${reports}*`)]);
-    add(CERT_STATE_ACTIONS, [bucket.arnForObjects(state)]);
-    add(CERT_STATE_LIST_ACTIONS, [bucket.bucketArn], { StringEquals: { 's3:prefix': state } });
-    add(CERT_KEY_ACTIONS, [props.bucket.encryptionKey.keyArn], { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...DLQ_SEND_ACTIONS], resources: [this.deadLetterQueue.queueArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...SECRET_READ_ACTIONS], resources: consulSecretArns(props.consul) }));
+    grantFeatureReportAccess(this.role, props.bucket, props.clusterName, 'certificates');
     props.reportTopic.grantPublish(this.role);
-    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${reports}*]`,
-      reason: `Scoped to cluster ${props.clusterName}'s ${reports} prefix, write-only: report keys are timestamped, so the prefix is the narrowest possible resource.`,
-    });
   }
+
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
     return createVpcFunctionRole(this, { description: 'consul-ops check-certs function', logGroup });

@@ -1,8 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
+import { REPORT_KEY_PREFIXES, reportStateKey } from '../../functions/adapters/s3-report-state';
 import { CONSUL_FUNCTION_ENV as E } from '../../functions/handlers/lambda-env';
 import type { ConsulConnectionConfig } from '../config/deploy-config';
+import type { BackupBucket } from './backup-bucket';
 
 /**
  * Pieces every Consul-facing function construct (take-snapshot, restore, rotate-token, audit-intentions,
@@ -43,5 +45,34 @@ export function createSchedulerRole(scope: Construct, functionName: string): iam
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
     }),
     description: `consul-ops: lets EventBridge Scheduler invoke ${functionName}`,
+  });
+}
+
+/** Writing a feature's full JSON reports (write-only: nothing reads them back). */
+export const FEATURE_REPORT_ACTIONS = ['s3:PutObject'] as const;
+/** Reading and writing the feature's report dedupe state (one object). */
+export const FEATURE_STATE_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
+/** Telling a missing state (first run) from a refused read: S3 answers 404 instead of 403 only with `s3:ListBucket`. */
+export const FEATURE_STATE_LIST_ACTIONS = ['s3:ListBucket'] as const;
+/** SSE-KMS of the bucket, through S3 only: a data key to write, decrypt to read the state. */
+export const FEATURE_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
+/**
+ * Lets `role` store a feature's reports under `reports/<cluster>/<feature>/` and keep its dedupe state at
+ * `state/<cluster>/<feature>.json`, nothing else in the bucket.
+ */
+export function grantFeatureReportAccess(role: iam.Role, bucket: BackupBucket, clusterName: string, feature: 'certificates' | 'intentions'): void {
+  const reports = `${REPORT_KEY_PREFIXES.reports}${clusterName}/${feature}/`;
+  const state = reportStateKey(clusterName, feature);
+  const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
+  add(FEATURE_REPORT_ACTIONS, [bucket.bucket.arnForObjects(`${reports}*`)]);
+  add(FEATURE_STATE_ACTIONS, [bucket.bucket.arnForObjects(state)]);
+  add(FEATURE_STATE_LIST_ACTIONS, [bucket.bucket.bucketArn], { StringEquals: { 's3:prefix': state } });
+  add(FEATURE_KEY_ACTIONS, [bucket.encryptionKey.keyArn], { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } });
+  const bucketId = Stack.of(bucket.bucket).getLogicalId(bucket.bucket.node.defaultChild as CfnElement);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${reports}*]`,
+    reason: `Scoped to cluster ${clusterName}'s ${reports} prefix, write-only: report keys are timestamped, so the prefix is the narrowest possible resource.`,
   });
 }

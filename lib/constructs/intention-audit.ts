@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Aws, Duration, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,7 +8,6 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { loadIntentionBaselineFile } from '../../functions/adapters/intention-baseline-file';
-import { REPORT_KEY_PREFIXES, reportStateKey } from '../../functions/adapters/s3-report-state';
 import { InvalidInputError } from '../../functions/core/errors';
 import { baselineDigest, serializeBaseline, type IntentionBaseline } from '../../functions/core/intention-baseline';
 import { INTENTION_AUDIT_FUNCTION_ENV, INTENTION_BASELINE_DEFINE } from '../../functions/handlers/lambda-env';
@@ -20,16 +19,8 @@ import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { InvokeFunctionTarget } from './invoke-function-target';
 import type { ReportTopic } from './report-topic';
 import { createVpcFunctionRole } from './vpc-function-role';
-import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole } from './consul-function';
+import { acknowledgeNodeRuntime, consulConnectionEnvironment, consulSecretArns, createSchedulerRole , grantFeatureReportAccess } from './consul-function';
 
-/** Writing full audit documents (never reading or deleting them). */
-export const INTENTION_DOCUMENT_ACTIONS = ['s3:PutObject'] as const;
-/** Reading and writing the report dedupe state (one object). */
-export const INTENTION_STATE_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
-/** Telling a missing state (first run) from a refused read: S3 answers 404 instead of 403 only with `s3:ListBucket`. */
-export const INTENTION_STATE_LIST_ACTIONS = ['s3:ListBucket'] as const;
-/** SSE-KMS of the bucket, through S3 only: a data key to write, decrypt to read the state. */
-export const INTENTION_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 /** Larger baselines would overflow esbuild's command line (128 KiB per argument); split the mesh or trim. */
 export const MAX_BASELINE_BASE64_CHARS = 100_000;
 
@@ -172,24 +163,12 @@ export class IntentionAudit extends Construct {
   }
 
   private grantRuntimeAccess(props: IntentionAuditProps): void {
-    const bucket = props.bucket.bucket;
-    const documents = `${REPORT_KEY_PREFIXES.reports}${props.clusterName}/intentions/`;
-    const state = reportStateKey(props.clusterName, 'intentions');
-    const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
-    add(DLQ_SEND_ACTIONS, [this.deadLetterQueue.queueArn]);
-    add(SECRET_READ_ACTIONS, consulSecretArns(props.consul));
-    add(INTENTION_DOCUMENT_ACTIONS, [bucket.arnForObjects(`${documents}*`)]);
-    add(INTENTION_STATE_ACTIONS, [bucket.arnForObjects(state)]);
-    add(INTENTION_STATE_LIST_ACTIONS, [bucket.bucketArn], { StringEquals: { 's3:prefix': state } });
-    add(INTENTION_KEY_ACTIONS, [props.bucket.encryptionKey.keyArn], { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...DLQ_SEND_ACTIONS], resources: [this.deadLetterQueue.queueArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...SECRET_READ_ACTIONS], resources: consulSecretArns(props.consul) }));
+    grantFeatureReportAccess(this.role, props.bucket, props.clusterName, 'intentions');
     props.reportTopic.grantPublish(this.role);
-    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${documents}*]`,
-      reason: `Scoped to cluster ${props.clusterName}'s ${documents} prefix, write-only: document keys are timestamped, so the prefix is the narrowest possible resource.`,
-    });
   }
+
 
   private createRole(logGroup: logs.LogGroup): iam.Role {
     return createVpcFunctionRole(this, { description: 'consul-ops audit-intentions function', logGroup });
