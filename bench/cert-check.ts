@@ -9,12 +9,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
-import { ConsulApi } from '../functions/adapters/consul-api';
-import { ConsulCertificateSource } from '../functions/adapters/consul-cert-source';
-import { ConsulHttpClient } from '../functions/adapters/consul-http';
-import { consulSettingsFromConfig, staticTokenSource } from '../functions/adapters/consul-settings';
+import { ConsulApi } from '../functions/adapters/consul/api';
+import { ConsulCertificateSource } from '../functions/adapters/consul/cert-source';
+import { ConsulHttpClient } from '../functions/adapters/consul/client';
+import { consulSettingsFromConfig, staticTokenSource } from '../functions/adapters/consul/settings';
 import { createTlsProbe } from '../functions/adapters/tls-probe';
-import { DEFAULT_PROBE_CONCURRENCY, runCertificateCheck } from '../functions/core/cert-check-workflow';
+import { DEFAULT_PROBE_CONCURRENCY, runCertificateCheck } from '../functions/core/certs/workflow';
 import { startConsulSimulator } from '../local/consul-simulator';
 
 /** Options of {@link benchCertificateCheck}. */

@@ -4,9 +4,9 @@
  * baseline with some drift. Target: under 1 s of CPU. The benchmark runner (`bench/run.ts`) calls
  * {@link benchIntentionAudit}; `npx tsx bench/intention-audit.ts` runs it alone.
  */
-import { auditIntentions, type IntentionAuditInput } from '../functions/core/intention-audit';
-import { parseIntentionBaseline } from '../functions/core/intention-baseline';
-import type { LiveIntention } from '../functions/core/intention-model';
+import { auditIntentions, type IntentionAuditInput } from '../functions/core/intentions/audit';
+import { parseIntentionBaseline } from '../functions/core/intentions/baseline';
+import type { LiveIntention } from '../functions/core/intentions/model';
 
 /** What one benchmark run measured. */
 export interface IntentionAuditBenchResult {

@@ -2,7 +2,7 @@
  * The consul-ops CDK app (`cdk synth`, `cdk deploy`). The deploy config comes from `-c config=<path>`, else
  * `$CONSUL_OPS_CONFIG`, else the embedded demo config. A bad config prints one line per problem and exits 1.
  */
-import { ConsulOpsError } from '../functions/core/errors';
+import { ConsulOpsError } from '../functions/core/shared/errors';
 import { DeployConfigError } from '../lib/config/deploy-config';
 import { buildConsulOpsApp } from '../lib/consul-ops-app';
 

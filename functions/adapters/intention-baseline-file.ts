@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { IntentionBaselineError, parseIntentionBaseline, type IntentionBaseline } from '../core/intention-baseline';
+import { IntentionBaselineError, parseIntentionBaseline, type IntentionBaseline } from '../core/intentions/baseline';
 
 /**
  * Loads an intention baseline from a JSON or YAML file (YAML is a superset of JSON) and validates it. Used by the

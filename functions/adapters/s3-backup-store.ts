@@ -18,9 +18,9 @@ import type {
   IncompleteUpload,
   StoredBackup,
   VerifiedBackupFacts,
-} from '../core/backup-ports';
-import { BACKUP_KINDS, type BackupKind } from '../core/backup-ports';
-import { ConsulOpsError } from '../core/errors';
+} from '../core/backup/ports';
+import { BACKUP_KINDS, type BackupKind } from '../core/backup/ports';
+import { ConsulOpsError } from '../core/shared/errors';
 
 /** Object tags that mark a verified backup. Tags (unlike metadata) can be added after the upload completed. */
 export const BACKUP_TAGS = {

@@ -1,9 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { assertClusterName } from '../core/backup-key';
-import { ConsulOpsError } from '../core/errors';
-import { REPORT_FEATURES, type Report, type ReportFeature } from '../core/report';
-import type { ReportState } from '../core/report-dedupe';
-import type { ReportStore } from '../core/report-workflow';
+import { assertClusterName } from '../core/backup/backup-key';
+import { ConsulOpsError } from '../core/shared/errors';
+import { REPORT_FEATURES, type Report, type ReportFeature } from '../core/report/report';
+import type { ReportState } from '../core/report/dedupe';
+import type { ReportStore } from '../core/report/publish';
 
 /** Key prefixes of reporting data in the backup bucket; the CDK grants are scoped to `<prefix><cluster>/`. */
 export const REPORT_KEY_PREFIXES = { state: 'state/', reports: 'reports/' } as const;

@@ -10,8 +10,8 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { ConsulOpsError, redactSecrets } from '../core/errors';
-import type { RotationSecrets, SecretDescription, SecretVersionValue } from '../core/rotation-ports';
+import { ConsulOpsError, redactSecrets } from '../core/shared/errors';
+import type { RotationSecrets, SecretDescription, SecretVersionValue } from '../core/rotation/ports';
 
 const REMEDY: Record<string, string> = {
   AccessDeniedException: 'Grant the rotation role secretsmanager:DescribeSecret, GetSecretValue, PutSecretValue and UpdateSecretVersionStage on the secret (and kms:Decrypt/GenerateDataKey on its key).',

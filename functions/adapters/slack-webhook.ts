@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { request, type Dispatcher } from 'undici';
-import { ConsulOpsError, redactSecrets } from '../core/errors';
-import type { SlackPayload } from '../core/slack-message';
+import { ConsulOpsError, redactSecrets } from '../core/shared/errors';
+import type { SlackPayload } from '../core/report/slack-message';
 
 /**
  * The Slack incoming webhook: where its URL comes from (Secrets Manager) and how a payload is posted.

@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { ErrorSummary } from '../core/errors';
-import type { RestoreResult } from '../core/restore-workflow';
-import type { Severity } from '../core/severity';
+import type { ErrorSummary } from '../core/shared/errors';
+import type { RestoreResult } from '../core/restore/workflow';
+import type { Severity } from '../core/shared/severity';
 
 /**
  * The restore Lambda's report on the report topic: one plain-text message per invocation, whatever happened.

@@ -1,5 +1,5 @@
 import * as tls from 'node:tls';
-import type { TlsProbe, TlsProbeResult, TlsProbeTarget } from '../core/cert-check-ports';
+import type { TlsProbe, TlsProbeResult, TlsProbeTarget } from '../core/certs/ports';
 
 /**
  * TLS handshakes that read what a server presents, for the certificate check: one `node:tls` connection per probe,

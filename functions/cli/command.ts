@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
-import type { Severity } from '../core/severity';
+import type { Severity } from '../core/shared/severity';
 
 /** What one CLI command produces: a JSON document for `--json` and a text rendering for people. */
 export interface CommandResult<T = unknown> {

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Writable } from 'node:stream';
-import { InvalidInputError, summarizeError, type ErrorSummary } from '../core/errors';
-import { atLeast, isSeverity, SEVERITIES, type Severity } from '../core/severity';
+import { InvalidInputError, summarizeError, type ErrorSummary } from '../core/shared/errors';
+import { atLeast, isSeverity, SEVERITIES, type Severity } from '../core/shared/severity';
 import type { CliContext, CommandResult, CommandSpec, CommonOptions } from './command';
 import { COMMANDS } from './commands';
 

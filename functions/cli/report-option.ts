@@ -2,8 +2,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { createS3Client } from '../adapters/aws-clients';
 import { S3ReportState } from '../adapters/s3-report-state';
 import { SnsReportPublisher } from '../adapters/sns-report-publisher';
-import type { Report } from '../core/report';
-import { publishReport, type PublishOutcome, type ReportStore } from '../core/report-workflow';
+import type { Report } from '../core/report/report';
+import { publishReport, type PublishOutcome, type ReportStore } from '../core/report/publish';
 import type { CliContext } from './command';
 
 /** The environment variable that makes a CLI command publish its report (with `AWS_ENDPOINT_URL_SNS` for fauxqs). */

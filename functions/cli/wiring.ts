@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createS3Client } from '../adapters/aws-clients';
-import { ConsulApi } from '../adapters/consul-api';
-import { ConsulHttpClient } from '../adapters/consul-http';
-import { consulSettingsFromEnv } from '../adapters/consul-settings';
+import { ConsulApi } from '../adapters/consul/api';
+import { ConsulHttpClient } from '../adapters/consul/client';
+import { consulSettingsFromEnv } from '../adapters/consul/settings';
 import { S3BackupStore } from '../adapters/s3-backup-store';
-import { assertClusterName } from '../core/backup-key';
+import { assertClusterName } from '../core/backup/backup-key';
 import type { CliContext } from './command';
 
 /** A Consul API client from Consul's standard environment variables (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…). */

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConsulApi } from '../adapters/consul-api';
-import { ConsulHttpClient } from '../adapters/consul-http';
-import { consulSettingsFromConfig } from '../adapters/consul-settings';
-import { consulTokenSecretSourceFactory } from '../adapters/consul-token-secret';
-import { ConsulOpsError } from '../core/errors';
+import { ConsulApi } from '../adapters/consul/api';
+import { ConsulHttpClient } from '../adapters/consul/client';
+import { consulSettingsFromConfig } from '../adapters/consul/settings';
+import { consulTokenSecretSourceFactory } from '../adapters/consul/token-secret';
+import { ConsulOpsError } from '../core/shared/errors';
 import { CONSUL_FUNCTION_ENV } from './lambda-env';
 
 type ConsulEnv = Readonly<Record<string, string | undefined>>;

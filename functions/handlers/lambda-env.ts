@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/errors';
+import { InvalidInputError } from '../core/shared/errors';
 
 /**
  * Environment variables of the Consul-facing Lambdas. The CDK constructs import these names, so the stack and the
@@ -23,7 +23,7 @@ export const SNAPSHOT_FUNCTION_ENV = {
   /** `true` or `false`. */
   consulStale: 'CONSUL_STALE',
   consulMaxStaleMs: 'CONSUL_MAX_STALE_MS',
-  /** JSON `RetentionPolicy` (`functions/core/retention-plan.ts`); `scheduleIntervalMs` only for `rate(…)` schedules. */
+  /** JSON `RetentionPolicy` (`functions/core/retention/retention-plan.ts`); `scheduleIntervalMs` only for `rate(…)` schedules. */
   retentionPolicy: 'RETENTION_POLICY',
   scheduleExpression: 'SCHEDULE_EXPRESSION',
   scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
@@ -133,6 +133,6 @@ export const CERT_CHECK_FUNCTION_ENV = {
   certEndpoints: 'CERT_ENDPOINTS',
   /** The service identity presented to sidecars. */
   certAuditorService: 'CERT_AUDITOR_SERVICE',
-  /** JSON `CertificateThresholdsInput` (`functions/core/cert-thresholds.ts`); unset means the defaults. */
+  /** JSON `CertificateThresholdsInput` (`functions/core/certs/thresholds.ts`); unset means the defaults. */
   certThresholds: 'CERT_THRESHOLDS',
 } as const;

@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { createS3Client, createSecretsManagerClient, createSnsClient } from '../adapters/aws-clients';
-import { ConsulSnapshotSource } from '../adapters/consul-snapshot-source';
+import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { S3BackupStore } from '../adapters/s3-backup-store';
 import { SnsRestoreReporter } from '../adapters/sns-restore-report';
-import { InvalidInputError, summarizeError } from '../core/errors';
-import { runRestore, type RestoreInput, type RestoreResult, type RestoreSelector } from '../core/restore-workflow';
+import { InvalidInputError, summarizeError } from '../core/shared/errors';
+import { runRestore, type RestoreInput, type RestoreResult, type RestoreSelector } from '../core/restore/workflow';
 import { consulWiring } from './consul-wiring';
 import { LambdaEnv, RESTORE_FUNCTION_ENV as E } from './lambda-env';
 

@@ -4,15 +4,15 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { createSecretsManagerClient } from '../adapters/aws-clients';
-import { ConsulTokenAdmin } from '../adapters/consul-token-admin';
+import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
-import { ConsulOpsError, InvalidInputError, summarizeError } from '../core/errors';
-import type { RotationSettings } from '../core/rotation-ports';
-import { ROTATION_STEPS, runRotationStep, type RotationStep, type StepResult } from '../core/rotation-steps';
-import { sweepPreviousTokens, type SweepReport } from '../core/rotation-sweep';
+import { ConsulOpsError, InvalidInputError, summarizeError } from '../core/shared/errors';
+import type { RotationSettings } from '../core/rotation/ports';
+import { ROTATION_STEPS, runRotationStep, type RotationStep, type StepResult } from '../core/rotation/steps';
+import { sweepPreviousTokens, type SweepReport } from '../core/rotation/sweep';
 import { consulWiring } from './consul-wiring';
 import { LambdaEnv, ROTATION_FUNCTION_ENV as E } from './lambda-env';
-import { secretNameOf } from '../core/secret-name';
+import { secretNameOf } from '../core/shared/secret-name';
 
 /** What Secrets Manager sends, once per step; `RotationToken` is set for assumed-role or cross-account rotation. */
 export interface RotateTokenEvent extends SecretsManagerRotationEvent {

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { createSecretsManagerClient } from '../adapters/aws-clients';
 import { postSlackMessage, SlackWebhookError, webhookUrlSource } from '../adapters/slack-webhook';
-import { InvalidInputError, summarizeError } from '../core/errors';
-import { buildSlackMessage, type SlackPayload } from '../core/slack-message';
+import { InvalidInputError, summarizeError } from '../core/shared/errors';
+import { buildSlackMessage, type SlackPayload } from '../core/report/slack-message';
 import { SLACK_FORWARDER_ENV } from './slack-forwarder-env';
 
 /** What {@link createSlackForwarder} needs. */

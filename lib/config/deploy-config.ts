@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { resolveCertThresholds } from '../../functions/core/cert-thresholds';
-import { ConsulOpsError, type InvalidInputError } from '../../functions/core/errors';
-import { SEVERITIES } from '../../functions/core/severity';
+import { resolveCertThresholds } from '../../functions/core/certs/thresholds';
+import { ConsulOpsError, type InvalidInputError } from '../../functions/core/shared/errors';
+import { SEVERITIES } from '../../functions/core/shared/severity';
 import { errorMessage, expected, strictObject } from './schema-messages';
 
 /**
@@ -185,7 +185,7 @@ const thresholdPair = (unit: string, ex: { warning: number; critical: number }) 
     critical: z.number({ error: expected(`${unit}, e.g. ${ex.critical}`) }).min(0, { error: `expected ${unit} of at least 0, e.g. ${ex.critical}` }).optional(),
   });
 
-/** The scheduled certificate check (issue 7; on by default). Thresholds left out take the defaults of functions/core/cert-thresholds.ts. */
+/** The scheduled certificate check (issue 7; on by default). Thresholds left out take the defaults of functions/core/certs/thresholds.ts. */
 const certificatesSchema = strictObject('e.g. { schedule: "rate(1 hour)", endpoints: ["consul.example.com:8501"] }', {
   enabled: z.boolean({ error: expected('true or false') }).default(true),
   schedule: scheduleField(),

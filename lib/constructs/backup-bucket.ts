@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 
 /** Writing snapshots: single and multipart uploads, plus the tags the retention planner reads. */
 export const BACKUP_WRITE_ACTIONS = [
@@ -86,7 +86,7 @@ export class BackupBucket extends Construct {
 
   /**
    * The key prefix under which every cluster has its folder (the handlers' `SNAPSHOT_PREFIX`; the workflows add
-   * `<cluster>/` themselves, see `functions/core/backup-key.ts`).
+   * `<cluster>/` themselves, see `functions/core/backup/backup-key.ts`).
    */
   static readonly SNAPSHOT_ROOT = 'snapshots';
 

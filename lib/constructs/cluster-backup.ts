@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import type { BackupConfig, ClusterNetworkConfig, ConsulConnectionConfig } from '../config/deploy-config';
 import { BackupBucket } from './backup-bucket';
 import { InvokeFunctionTarget } from './invoke-function-target';
@@ -149,7 +149,7 @@ export class ClusterBackup extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: 'ConsulOps',
       [e.clusterName]: props.clusterName,
       [e.bucketName]: props.bucket.bucket.bucketName,
-      // The root, not the cluster folder: the handler adds `<cluster>/` (functions/core/backup-key.ts).
+      // The root, not the cluster folder: the handler adds `<cluster>/` (functions/core/backup/backup-key.ts).
       [e.snapshotPrefix]: BackupBucket.SNAPSHOT_ROOT,
       ...consulConnectionEnvironment(props.consul),
       [e.consulStale]: String(props.backup.stale),

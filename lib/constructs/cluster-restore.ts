@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import { RESTORE_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
 import type { ClusterNetworkConfig, ConsulConnectionConfig } from '../config/deploy-config';
 import { BackupBucket } from './backup-bucket';
@@ -62,7 +62,7 @@ export interface ClusterRestoreProps {
 /**
  * One Consul cluster's manual restore: a VPC-attached `restore` function that is never scheduled, runs one at a time,
  * is never retried, and may be invoked only by the configured principals. It verifies a stored backup, takes a
- * `pre-restore` safety snapshot and streams the backup into `PUT /v1/snapshot` (see `functions/core/restore-workflow.ts`).
+ * `pre-restore` safety snapshot and streams the backup into `PUT /v1/snapshot` (see `functions/core/restore/workflow.ts`).
  */
 export class ClusterRestore extends Construct {
   /** The restore function. */

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { CERT_KINDS, type CertKind } from '../../functions/core/cert-thresholds';
-import { SEVERITIES } from '../../functions/core/severity';
-import { secretNameOf } from '../../functions/core/secret-name';
+import { CERT_KINDS, type CertKind } from '../../functions/core/certs/thresholds';
+import { SEVERITIES } from '../../functions/core/shared/severity';
+import { secretNameOf } from '../../functions/core/shared/secret-name';
 
 /** Namespace of the EMF metrics the handlers emit (METRICS_NAMESPACE of backup-dashboard.ts, which imports this file). */
 const NAMESPACE = 'ConsulOps';

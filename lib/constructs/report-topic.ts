@@ -4,8 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
-import { isSeverity, type Severity } from '../../functions/core/severity';
+import { InvalidInputError } from '../../functions/core/shared/errors';
+import { isSeverity, type Severity } from '../../functions/core/shared/severity';
 
 /** Publishing a report. */
 export const REPORT_PUBLISH_ACTIONS = ['sns:Publish'] as const;

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import { ROTATION_FUNCTION_ENV } from '../../functions/handlers/lambda-env';
 import type { ClusterNetworkConfig, ConsulConnectionConfig, RotationConfig } from '../config/deploy-config';
 import { SECRET_READ_ACTIONS } from './cluster-backup';

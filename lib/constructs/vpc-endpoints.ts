@@ -1,7 +1,7 @@
 import { Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import { importSubnet } from './cluster-network';
 
 /** The interface endpoints a take-snapshot function needs when its subnets have no NAT. */

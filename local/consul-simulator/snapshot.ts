@@ -4,7 +4,7 @@
  * for simulator archives, replaces the state.
  */
 import { Readable } from 'node:stream';
-import { syntheticStateStream, verifySnapshotStream, writeSnapshotArchive } from '../../functions/core/snapshot-archive';
+import { syntheticStateStream, verifySnapshotStream, writeSnapshotArchive } from '../../functions/core/snapshot-archive/verifier';
 import { RAFT_CONFIGURATION_INDEX } from './agent-routes';
 import { ConsulHttpError, noLeader } from './http-errors';
 import { corruptStateBin, stripGzip } from './faults';

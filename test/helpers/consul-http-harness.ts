@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConsulHttpClient, type ConsulHttpClientProps } from '../../functions/adapters/consul-http';
-import type { ConsulRetryEvent } from '../../functions/adapters/consul-retry';
+import { ConsulHttpClient, type ConsulHttpClientProps } from '../../functions/adapters/consul/client';
+import type { ConsulRetryEvent } from '../../functions/adapters/consul/retry';
 import { startLoopbackServer, type LoopbackServer } from './tls-fixtures';
 
 /** A loopback request handler; `n` counts the requests the server has received (1-based). */

@@ -1,5 +1,5 @@
 /**
- * In-memory fakes of the backup ports (`functions/core/backup-ports.ts`) for core and CLI unit tests. The wire-level
+ * In-memory fakes of the backup ports (`functions/core/backup/ports.ts`) for core and CLI unit tests. The wire-level
  * behaviour is covered by the integration tests against the simulator and radosgw.
  */
 import { createHash } from 'node:crypto';
@@ -13,9 +13,9 @@ import type {
   SnapshotTarget,
   StoredBackup,
   VerifiedBackupFacts,
-} from '../../functions/core/backup-ports';
-import { ConsulOpsError } from '../../functions/core/errors';
-import { syntheticStateStream, writeSnapshotArchive, type ArchiveDefects, type SnapshotMeta } from '../../functions/core/snapshot-archive';
+} from '../../functions/core/backup/ports';
+import { ConsulOpsError } from '../../functions/core/shared/errors';
+import { syntheticStateStream, writeSnapshotArchive, type ArchiveDefects, type SnapshotMeta } from '../../functions/core/snapshot-archive/verifier';
 
 /** Collects a stream into one Buffer. */
 export async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {

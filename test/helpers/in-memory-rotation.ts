@@ -2,7 +2,7 @@
  * In-memory rotation ports for core unit tests. The stage rules follow the Secrets Manager fake
  * (`local/secrets-manager-fake.ts`); the wire-level tests use the fake and the Consul simulator themselves.
  */
-import { STAGE, type ConsulTokenInfo, type RotationConsul, type RotationSecrets, type SecretDescription, type SecretVersionValue, type TokenLinks } from '../../functions/core/rotation-ports';
+import { STAGE, type ConsulTokenInfo, type RotationConsul, type RotationSecrets, type SecretDescription, type SecretVersionValue, type TokenLinks } from '../../functions/core/rotation/ports';
 
 interface Version {
   value?: string;

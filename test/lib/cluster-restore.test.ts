@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import { BackupBucket } from '../../lib/constructs/backup-bucket';
 import { ClusterRestore } from '../../lib/constructs/cluster-restore';
 import { ReportTopic } from '../../lib/constructs/report-topic';

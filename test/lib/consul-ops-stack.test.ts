@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { InvalidInputError } from '../../functions/core/errors';
+import { InvalidInputError } from '../../functions/core/shared/errors';
 import { BackupBucket } from '../../lib/constructs/backup-bucket';
 import { ClusterBackup } from '../../lib/constructs/cluster-backup';
 import { ReportTopic } from '../../lib/constructs/report-topic';

@@ -1,10 +1,10 @@
 import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
 import { createS3Client } from '../../adapters/aws-clients';
-import { ConsulIntentionSource } from '../../adapters/consul-intention-source';
+import { ConsulIntentionSource } from '../../adapters/consul/intention-source';
 import { loadIntentionBaselineFile } from '../../adapters/intention-baseline-file';
 import { S3IntentionAuditStore } from '../../adapters/s3-intention-audit-store';
-import type { IntentionBaseline } from '../../core/intention-baseline';
-import { runIntentionAudit, type IntentionAuditDocument, type IntentionAuditSource, type IntentionAuditStore } from '../../core/intention-audit-workflow';
+import type { IntentionBaseline } from '../../core/intentions/baseline';
+import { runIntentionAudit, type IntentionAuditDocument, type IntentionAuditSource, type IntentionAuditStore } from '../../core/intentions/workflow';
 import { consulFromEnv, resolveClusterName } from '../wiring';
 
 interface AuditIntentionsOptions extends CommonOptions {

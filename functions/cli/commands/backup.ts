@@ -1,7 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
-import { ConsulSnapshotSource } from '../../adapters/consul-snapshot-source';
-import { runBackup } from '../../core/backup-workflow';
-import { buildBackupReport } from '../../core/backup-report';
+import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
+import { runBackup } from '../../core/backup/workflow';
+import { buildBackupReport } from '../../core/backup/backup-report';
 import { publishCommandReport } from '../report-option';
 import { createProgress, formatBytes } from '../progress';
 import { consulFromEnv, resolveClusterName, storeFromFlags } from '../wiring';

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
-import { ConsulApi } from '../../adapters/consul-api';
-import { ConsulCertificateSource } from '../../adapters/consul-cert-source';
-import { ConsulHttpClient } from '../../adapters/consul-http';
-import { consulSettingsFromEnv, type ConsulConnectionSettings } from '../../adapters/consul-settings';
+import { ConsulApi } from '../../adapters/consul/api';
+import { ConsulCertificateSource } from '../../adapters/consul/cert-source';
+import { ConsulHttpClient } from '../../adapters/consul/client';
+import { consulSettingsFromEnv, type ConsulConnectionSettings } from '../../adapters/consul/settings';
 import { createTlsProbe, systemRootPems } from '../../adapters/tls-probe';
-import type { CertificateSource, TlsProbe } from '../../core/cert-check-ports';
-import { DEFAULT_AUDITOR_SERVICE, parseHostPort, runCertificateCheck, type CertCheckResult } from '../../core/cert-check-workflow';
-import type { CertEntry } from '../../core/cert-observations';
-import { DEFAULT_CERT_THRESHOLDS } from '../../core/cert-thresholds';
-import { InvalidInputError } from '../../core/errors';
-import { sortFindings } from '../../core/report';
-import { severityRank } from '../../core/severity';
+import type { CertificateSource, TlsProbe } from '../../core/certs/ports';
+import { DEFAULT_AUDITOR_SERVICE, parseHostPort, runCertificateCheck, type CertCheckResult } from '../../core/certs/workflow';
+import type { CertEntry } from '../../core/certs/observations';
+import { DEFAULT_CERT_THRESHOLDS } from '../../core/certs/thresholds';
+import { InvalidInputError } from '../../core/shared/errors';
+import { sortFindings } from '../../core/report/report';
+import { severityRank } from '../../core/shared/severity';
 import { integerFlag } from '../wiring';
 
 interface CheckCertsOptions extends CommonOptions {

@@ -1,10 +1,10 @@
 import type { CommandSpec, CommonOptions } from '../command';
-import { parseBackupKey } from '../../core/backup-key';
-import { backupFolder } from '../../core/backup-workflow';
-import { InvalidInputError } from '../../core/errors';
+import { parseBackupKey } from '../../core/backup/backup-key';
+import { backupFolder } from '../../core/backup/workflow';
+import { InvalidInputError } from '../../core/shared/errors';
 import { formatBytes } from '../progress';
 import { storeFromFlags } from '../wiring';
-import { assertClusterName } from '../../core/backup-key';
+import { assertClusterName } from '../../core/backup/backup-key';
 
 interface ListOptions extends CommonOptions {
   readonly bucket: string;

@@ -1,7 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
-import { assertClusterName } from '../../core/backup-key';
-import { runPrune } from '../../core/prune-workflow';
-import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../../core/retention-plan';
+import { assertClusterName } from '../../core/backup/backup-key';
+import { runPrune } from '../../core/retention/workflow';
+import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../../core/retention/retention-plan';
 import { integerFlag, storeFromFlags } from '../wiring';
 
 interface PruneOptions extends CommonOptions {

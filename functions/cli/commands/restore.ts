@@ -1,12 +1,12 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
 import { createLambdaClient } from '../../adapters/aws-clients';
-import { ConsulSnapshotSource } from '../../adapters/consul-snapshot-source';
-import { assertClusterName } from '../../core/backup-key';
-import type { BackupStore, SnapshotTarget } from '../../core/backup-ports';
-import { ConsulOpsError, InvalidInputError } from '../../core/errors';
-import { runRestore, type RestorePhase, type RestoreResult, type RestoreSelector } from '../../core/restore-workflow';
-import type { Severity } from '../../core/severity';
+import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
+import { assertClusterName } from '../../core/backup/backup-key';
+import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
+import { ConsulOpsError, InvalidInputError } from '../../core/shared/errors';
+import { runRestore, type RestorePhase, type RestoreResult, type RestoreSelector } from '../../core/restore/workflow';
+import type { Severity } from '../../core/shared/severity';
 import { createProgress, formatBytes, type Progress } from '../progress';
 import { consulFromEnv, storeFromFlags } from '../wiring';
 

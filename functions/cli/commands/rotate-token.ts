@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CommandSpec, CommonOptions } from '../command';
 import { createSecretsManagerClient } from '../../adapters/aws-clients';
-import { ConsulApi } from '../../adapters/consul-api';
-import { ConsulHttpClient } from '../../adapters/consul-http';
-import { consulSettingsFromEnv } from '../../adapters/consul-settings';
-import { consulTokenSecretSourceFactory } from '../../adapters/consul-token-secret';
-import { ConsulTokenAdmin } from '../../adapters/consul-token-admin';
+import { ConsulApi } from '../../adapters/consul/api';
+import { ConsulHttpClient } from '../../adapters/consul/client';
+import { consulSettingsFromEnv } from '../../adapters/consul/settings';
+import { consulTokenSecretSourceFactory } from '../../adapters/consul/token-secret';
+import { ConsulTokenAdmin } from '../../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rotation';
-import { assertClusterName } from '../../core/backup-key';
-import { rotateNow } from '../../core/rotation-steps';
+import { assertClusterName } from '../../core/backup/backup-key';
+import { rotateNow } from '../../core/rotation/steps';
 import { integerFlag } from '../wiring';
 
 interface RotateTokenOptions extends CommonOptions {

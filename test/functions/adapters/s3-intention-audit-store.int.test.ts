@@ -3,14 +3,14 @@
  * beside the other features' state, and no second report object.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { ConsulApi } from '../../../functions/adapters/consul-api';
-import { ConsulHttpClient } from '../../../functions/adapters/consul-http';
-import { ConsulIntentionSource } from '../../../functions/adapters/consul-intention-source';
-import { staticTokenSource } from '../../../functions/adapters/consul-settings';
+import { ConsulApi } from '../../../functions/adapters/consul/api';
+import { ConsulHttpClient } from '../../../functions/adapters/consul/client';
+import { ConsulIntentionSource } from '../../../functions/adapters/consul/intention-source';
+import { staticTokenSource } from '../../../functions/adapters/consul/settings';
 import { intentionAuditKey, S3IntentionAuditStore } from '../../../functions/adapters/s3-intention-audit-store';
 import { S3ReportState } from '../../../functions/adapters/s3-report-state';
-import { runIntentionAudit, type IntentionAuditDocument } from '../../../functions/core/intention-audit-workflow';
-import type { Notification } from '../../../functions/core/report';
+import { runIntentionAudit, type IntentionAuditDocument } from '../../../functions/core/intentions/workflow';
+import type { Notification } from '../../../functions/core/report/report';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { createTestBucket } from '../../helpers/s3';
 

@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ReportPublishError, SnsReportPublisher } from '../../../functions/adapters/sns-report-publisher';
-import type { Notification } from '../../../functions/core/report';
+import type { Notification } from '../../../functions/core/report/report';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:consul-ops-reports';
 const notification: Notification = {

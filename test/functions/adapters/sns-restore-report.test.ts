@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { formatRestoreReport, SnsRestoreReporter, type RestoreOutcome } from '../../../functions/adapters/sns-restore-report';
-import type { RestoreResult } from '../../../functions/core/restore-workflow';
+import type { RestoreResult } from '../../../functions/core/restore/workflow';
 
 const RESULT: RestoreResult = {
   cluster: 'demo',

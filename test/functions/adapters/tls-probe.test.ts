@@ -1,6 +1,6 @@
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { describeCertificate } from '../../../functions/core/cert-facts';
+import { describeCertificate } from '../../../functions/core/certs/facts';
 import { probeTls } from '../../../functions/adapters/tls-probe';
 import { createFixtureCa, DAY_MS, startSilentListener, startTlsListener } from '../../helpers/cert-fixtures';
 import { refusedAddress, startLoopbackServer } from '../../helpers/tls-fixtures';

@@ -1,6 +1,6 @@
 import { buildProgram, exitCodeFor, main } from '../../../functions/cli/main';
 import type { CommandSpec } from '../../../functions/cli/command';
-import { ConsulOpsError } from '../../../functions/core/errors';
+import { ConsulOpsError } from '../../../functions/core/shared/errors';
 import { CaptureStream } from '../../helpers/capture';
 
 function io() {

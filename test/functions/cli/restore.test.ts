@@ -1,7 +1,7 @@
 import { buildProgram } from '../../../functions/cli/main';
 import type { CommandSpec } from '../../../functions/cli/command';
 import { createRestoreCommand, type RestoreCommandDeps } from '../../../functions/cli/commands/restore';
-import { buildBackupKey } from '../../../functions/core/backup-key';
+import { buildBackupKey } from '../../../functions/core/backup/backup-key';
 import { CaptureStream } from '../../helpers/capture';
 import { buildArchive, InMemoryBackupStore, InMemoryConsul } from '../../helpers/in-memory-backups';
 

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../functions/core/intention-baseline';
+import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../functions/core/intentions/baseline';
 import { INTENTION_AUDIT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 

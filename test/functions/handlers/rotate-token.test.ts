@@ -14,9 +14,9 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { ConsulOpsError } from '../../../functions/core/errors';
-import { ROTATION_STEPS, type RotationStep } from '../../../functions/core/rotation-steps';
-import type { SweepReport } from '../../../functions/core/rotation-sweep';
+import type { ConsulOpsError } from '../../../functions/core/shared/errors';
+import { ROTATION_STEPS, type RotationStep } from '../../../functions/core/rotation/steps';
+import type { SweepReport } from '../../../functions/core/rotation/sweep';
 import { createRotateTokenHandler, secretNameOf } from '../../../functions/handlers/rotate-token';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';

@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
 import { postSlackMessage, webhookUrlSource } from '../../../functions/adapters/slack-webhook';
-import { createReport, formatNotification } from '../../../functions/core/report';
-import { SLACK_COLORS, type SlackPayload } from '../../../functions/core/slack-message';
+import { createReport, formatNotification } from '../../../functions/core/report/report';
+import { SLACK_COLORS, type SlackPayload } from '../../../functions/core/report/slack-message';
 import { handler } from '../../../functions/handlers/slack-forwarder';
 
 interface Received {

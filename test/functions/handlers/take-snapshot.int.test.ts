@@ -1,6 +1,6 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3BackupStore } from '../../../functions/adapters/s3-backup-store';
-import { backupFolder } from '../../../functions/core/backup-workflow';
+import { backupFolder } from '../../../functions/core/backup/workflow';
 import { SNAPSHOT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';

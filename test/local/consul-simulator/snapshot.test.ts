@@ -8,7 +8,7 @@ import {
   syntheticStateStream,
   verifySnapshotStream,
   writeSnapshotArchive,
-} from '../../../functions/core/snapshot-archive';
+} from '../../../functions/core/snapshot-archive/verifier';
 import { call } from './http';
 
 const META = {

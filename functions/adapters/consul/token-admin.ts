@@ -1,0 +1,91 @@
+/**
+ * {@link RotationConsul} over {@link ConsulApi}: the ACL token calls a rotation makes, with "not found" answers turned
+ * into `undefined` and everything else left as the typed Consul errors (e.g. `CONSUL_PERMISSION_DENIED` with
+ * `context.permission = 'acl:write'`).
+ *
+ * Invariant: SecretIDs only travel in request bodies and the `X-Consul-Token` header; the HTTP client masks them in
+ * any error text.
+ */
+import { CONSUL_ERROR_CODES } from '../../core/shared/consul-errors';
+import { isErrorCode } from '../../core/shared/errors';
+import type { ConsulTokenInfo, RotationConsul, TokenLinks } from '../../core/rotation/ports';
+import type { ConsulApi } from './api';
+import type { ACLToken, ACLTokenWrite } from './types';
+
+/** Turns Consul's token JSON into the rotation's view of it. */
+export function tokenInfoOf(token: ACLToken): ConsulTokenInfo {
+  return {
+    accessorId: token.AccessorID,
+    secretId: token.SecretID,
+    description: token.Description,
+    ...(token.AuthMethod ? { authMethod: token.AuthMethod } : {}),
+    links: {
+      policies: (token.Policies ?? []).map((p) => ({ id: p.ID ?? '', ...(p.Name ? { name: p.Name } : {}) })),
+      roles: (token.Roles ?? []).map((r) => ({ id: r.ID ?? '', ...(r.Name ? { name: r.Name } : {}) })),
+      serviceIdentities: (token.ServiceIdentities ?? []).map((s) => ({ serviceName: s.ServiceName, ...(s.Datacenters?.length ? { datacenters: s.Datacenters } : {}) })),
+      nodeIdentities: (token.NodeIdentities ?? []).map((n) => ({ nodeName: n.NodeName, datacenter: n.Datacenter })),
+      local: token.Local,
+    },
+  };
+}
+
+/** The create body: links by ID only (names are resolved by Consul and may have been renamed). */
+export function tokenWriteOf(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): ACLTokenWrite {
+  const { links } = token;
+  return {
+    AccessorID: token.accessorId,
+    SecretID: token.secretId,
+    Description: token.description,
+    Policies: links.policies.map((p) => ({ ID: p.id })),
+    Roles: links.roles.map((r) => ({ ID: r.id })),
+    ServiceIdentities: links.serviceIdentities.map((s) => ({ ServiceName: s.serviceName, ...(s.datacenters ? { Datacenters: s.datacenters } : {}) })),
+    NodeIdentities: links.nodeIdentities.map((n) => ({ NodeName: n.nodeName, Datacenter: n.datacenter })),
+    Local: links.local,
+  };
+}
+
+/**
+ * The Consul side of token rotation. The new token is created with `PUT /v1/acl/token` and caller-chosen IDs rather
+ * than `PUT /v1/acl/token/:id/clone`: clone picks random IDs, so a retried setSecret could mint a second token.
+ *
+ * @example
+ * const consul = new ConsulTokenAdmin(api); // api authenticates with the AWSCURRENT management token
+ */
+export class ConsulTokenAdmin implements RotationConsul {
+  constructor(private readonly api: ConsulApi) {}
+
+  async readToken(accessorId: string, asSecret?: string): Promise<ConsulTokenInfo | undefined> {
+    try {
+      const path = `/v1/acl/token/${encodeURIComponent(accessorId)}`;
+      const { body } = asSecret === undefined ? await this.api.tokenRead(accessorId) : await this.api.http.get<ACLToken>(path, { token: asSecret });
+      return tokenInfoOf(body);
+    } catch (err) {
+      if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return undefined;
+      throw err;
+    }
+  }
+
+  async readSelf(secretId: string): Promise<ConsulTokenInfo | undefined> {
+    try {
+      return tokenInfoOf((await this.api.tokenSelf(secretId)).body);
+    } catch (err) {
+      // 404 `Supplied token does not exist` (older: 403 `ACL not found`): Consul does not know this secret.
+      if (isErrorCode(err, CONSUL_ERROR_CODES.aclNotFound)) return undefined;
+      throw err;
+    }
+  }
+
+  async createToken(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): Promise<void> {
+    await this.api.tokenCreate(tokenWriteOf(token));
+  }
+
+  async deleteToken(accessorId: string): Promise<'deleted' | 'not-found'> {
+    try {
+      await this.api.tokenDelete(accessorId);
+      return 'deleted';
+    } catch (err) {
+      if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return 'not-found';
+      throw err;
+    }
+  }
+}
