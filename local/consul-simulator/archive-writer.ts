@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { crc32, createDeflateRaw } from 'node:zlib';
 import { ConsulOpsError, InvalidInputError } from '../../functions/core/shared/errors';
-import type { SnapshotMeta } from '../../functions/core/snapshot-archive/verifier';
-import { goGzipHeader } from '../../functions/core/snapshot-archive/gzip';
-import { encodeSnapshotMeta } from '../../functions/core/snapshot-archive/meta';
-import { encodeTarHeader, TAR_MAX_USTAR_SIZE, tarPadding } from '../../functions/core/snapshot-archive/tar';
+import type { SnapshotMeta } from '../../functions/core/snapshot-archive';
+import { goGzipHeader } from '../../functions/core/snapshot-archive';
+import { encodeSnapshotMeta } from '../../functions/core/snapshot-archive';
+import { encodeTarHeader, TAR_MAX_USTAR_SIZE, tarPadding } from '../../functions/core/snapshot-archive';
 
 /** A file SHA256SUMS has a line for. */
 export type SnapshotFileName = 'meta.json' | 'state.bin';

@@ -2,7 +2,7 @@
  * Decoding request bodies like Go's `encoding/json` into a struct: field names match case-insensitively, unknown
  * fields are ignored, and type mismatches produce Go's `json: cannot unmarshal …` messages.
  */
-import { parseGoJson as scanGoJson } from '../../functions/core/snapshot-archive/go-json';
+import { parseGoJson as scanGoJson } from '../../functions/core/snapshot-archive';
 
 /** A field's expected JSON shape and its Go type name (for error texts). */
 export type FieldSpec =

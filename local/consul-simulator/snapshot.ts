@@ -4,7 +4,9 @@
  * for simulator archives, replaces the state.
  */
 import { Readable } from 'node:stream';
-import { syntheticStateStream, verifySnapshotStream, writeSnapshotArchive } from '../../functions/core/snapshot-archive/verifier';
+import { verifySnapshotStream } from '../../functions/core/snapshot-archive';
+import { syntheticStateStream } from './synthetic-state';
+import { writeSnapshotArchive } from './archive-writer';
 import { RAFT_CONFIGURATION_INDEX } from './agent-routes';
 import { ConsulHttpError, noLeader } from './http-errors';
 import { corruptStateBin, stripGzip } from './faults';

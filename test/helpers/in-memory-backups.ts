@@ -15,7 +15,9 @@ import type {
   VerifiedBackupFacts,
 } from '../../functions/core/backup/ports';
 import { ConsulOpsError } from '../../functions/core/shared/errors';
-import { syntheticStateStream, writeSnapshotArchive, type ArchiveDefects, type SnapshotMeta } from '../../functions/core/snapshot-archive/verifier';
+import { type SnapshotMeta } from '../../functions/core/snapshot-archive';
+import { syntheticStateStream } from '../../local/consul-simulator/synthetic-state';
+import { writeSnapshotArchive, type ArchiveDefects } from '../../local/consul-simulator/archive-writer';
 
 /** Collects a stream into one Buffer. */
 export async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {

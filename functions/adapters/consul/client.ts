@@ -10,14 +10,12 @@ import type { Dispatcher } from 'undici';
 import { consulErrorFromResponse, sanitizeConsulPath, type ConsulRequestError, type ConsulRequestInfo } from '../../core/shared/consul-errors';
 import { createConsulDispatcher, type ConsulDispatcher } from './dispatcher';
 import { buildConsulPath, type ConsulQuery } from './path';
-import type { ConsulConnectionSettings } from './settings';
+import type { ConsulConnectionSettings, TokenSource } from './settings';
 import { guardBodyStream, isGzipEncoded, parseConsulMeta, readBodyBytes, readErrorText, retryAfterMs, decodeBody, type ConsulResponseMeta } from './response';
 import { DEFAULT_CONSUL_RETRY, planConsulRetry, type ConsulRetryEvent, type ConsulRetryPolicy } from './retry';
 import { ConsulOpsError } from '../../core/shared/errors';
 import { ConsulResponseInvalidError, consulErrorFromTransport, isAbortError, transportErrorCode } from './transport-errors';
 
-/** Supplies the Consul token (SecretID) per request; `undefined` sends no token (anonymous). */
-export type TokenSource = () => Promise<string | undefined>;
 
 /** Timeouts in milliseconds. Body timeouts are idle gaps between chunks while the consumer is reading. */
 export interface ConsulTimeouts {

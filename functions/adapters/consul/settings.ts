@@ -6,8 +6,10 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { InvalidInputError } from '../../core/shared/errors';
-import type { TokenSource } from './client';
 
+
+/** Supplies the Consul token (SecretID) per request; `undefined` sends no token (anonymous). */
+export type TokenSource = () => Promise<string | undefined>;
 /** TLS options applied to every connection to Consul. */
 export interface ConsulTlsSettings {
   /** CA bundle (PEM) that replaces the system trust store. @default - the Node.js trust store */

@@ -7,7 +7,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConsulOpsError } from '../../core/shared/errors';
-import type { TokenSource } from './client';
+import type { TokenSource } from './settings';
 
 /** The parsed secret: `{"accessorId": "...", "secretId": "..."}` (a bare UUID gives only `secretId`). */
 export interface ConsulTokenSecret {

@@ -2,7 +2,7 @@ import { PassThrough, pipeline } from 'node:stream';
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
 import { ConsulOpsError } from '../shared/errors';
-import { createSnapshotVerifier, SnapshotVerificationError } from '../snapshot-archive/verifier';
+import { createSnapshotVerifier, SnapshotVerificationError } from '../snapshot-archive';
 
 /** What {@link runBackup} needs from outside. */
 export interface BackupDeps {

@@ -13,7 +13,7 @@ import {
   VersionMismatchError,
 } from './errors';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
-import { createSnapshotVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive/verifier';
+import { createSnapshotVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
 
 export type { RestoreSelector } from './selection';
 

@@ -1,7 +1,14 @@
 /**
- * The defect kinds a snapshot archive can have, and the internal error the archive readers throw. The public
- * `SnapshotVerificationError` (in `snapshot-archive.ts`) is built from an {@link ArchiveDefect}.
+ * Errors of the snapshot-archive package: the defect kinds an archive can have, the internal error the archive
+ * readers throw ({@link ArchiveDefect}), and the public errors built from it.
  */
+import { ConsulOpsError, type ConsulOpsErrorOptions } from '../shared/errors';
+
+/** Stable codes of this package's public errors. */
+export const SNAPSHOT_ARCHIVE_ERROR_CODES = {
+  invalid: 'SNAPSHOT_INVALID',
+  verifyAborted: 'SNAPSHOT_VERIFY_ABORTED',
+} as const;
 
 /** What is wrong with an archive, as a stable machine-readable kind (`context.defect`). */
 export const SNAPSHOT_DEFECTS = {
@@ -55,3 +62,44 @@ export interface GoReadError {
 
 /** Go's `io.ErrUnexpectedEOF` text. */
 export const UNEXPECTED_EOF = 'unexpected EOF';
+
+const REMEDIES: Partial<Record<SnapshotDefect, string>> = {
+  [SNAPSHOT_DEFECTS.notGzip]:
+    'This is not a Consul snapshot archive (gzip expected): check that the right object or file was given. Snapshots come from GET /v1/snapshot or `consul snapshot save`.',
+  [SNAPSHOT_DEFECTS.truncated]:
+    'The archive is incomplete (cut short in transfer or storage): do not restore it. Take a new snapshot, or pick another backup.',
+  [SNAPSHOT_DEFECTS.entryTooLarge]:
+    'meta.json or SHA256SUMS is implausibly large for a Consul snapshot: treat the archive as corrupt and pick another backup (or raise maxSmallEntryBytes if it is genuine).',
+};
+const DEFAULT_REMEDY =
+  'The archive is corrupt or was altered, and Consul would refuse it: do not restore it. Take a new snapshot, or pick another backup.';
+
+/**
+ * A snapshot archive failed verification. Code `SNAPSHOT_INVALID`; `context.defect` is one of
+ * {@link SNAPSHOT_DEFECTS}; `context.consulMessage` is the exact body real Consul returns for this defect on
+ * `PUT /v1/snapshot` (absent only for `entry-too-large`, a limit of this verifier that Consul does not have).
+ */
+export class SnapshotVerificationError extends ConsulOpsError {
+  readonly defect: SnapshotDefect;
+  readonly consulMessage: string | undefined;
+
+  constructor(defect: SnapshotDefect, consulMessage: string | undefined, detail?: string, options: ConsulOpsErrorOptions = {}) {
+    super(SNAPSHOT_ARCHIVE_ERROR_CODES.invalid, `Snapshot archive failed verification: ${consulMessage ?? detail ?? defect}`, REMEDIES[defect] ?? DEFAULT_REMEDY, {
+      ...options,
+      context: { defect, ...(consulMessage === undefined ? {} : { consulMessage }), ...(options.context ?? {}) },
+    });
+    this.defect = defect;
+    this.consulMessage = consulMessage;
+  }
+}
+
+/** The verifier was destroyed (by its consumer, or a pipeline) before the archive ended: nothing was verified. */
+export class SnapshotVerifyAbortedError extends ConsulOpsError {
+  constructor() {
+    super(
+      SNAPSHOT_ARCHIVE_ERROR_CODES.verifyAborted,
+      'The snapshot stream was closed before it could be verified',
+      'Nothing was verified: re-run the operation. If the stream keeps closing early, check the connection to Consul or S3.',
+    );
+  }
+}

@@ -1,5 +1,28 @@
-import type { SnapshotMeta } from './verifier';
 import { parseGoJson, type GoJsonValue } from './go-json';
+
+
+/** One raft server in the snapshot's configuration. Suffrage: 0 voter, 1 nonvoter, 2 staging. */
+export interface SnapshotServer {
+  Suffrage: number;
+  ID: string;
+  Address: string;
+}
+
+/**
+ * hashicorp/raft `SnapshotMeta`, as in meta.json. uint64 fields beyond 2^53 lose precision (none do in practice).
+ * `Peers` is base64, '' when absent (JSON null).
+ */
+export interface SnapshotMeta {
+  Version: number;
+  ID: string;
+  Index: number;
+  Term: number;
+  Peers: string;
+  Configuration: { Servers: SnapshotServer[] };
+  ConfigurationIndex: number;
+  /** Byte length of state.bin. */
+  Size: number;
+}
 
 /**
  * meta.json as Go sees it: `json.Unmarshal` into hashicorp/raft's `SnapshotMeta` (field matching, type errors and

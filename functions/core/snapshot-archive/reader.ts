@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { SnapshotMeta } from './verifier';
+import type { SnapshotMeta } from './meta';
 import { ArchiveDefect, SNAPSHOT_DEFECTS, UNEXPECTED_EOF, type GoReadError } from './errors';
 import type { DecompressedSink } from './gzip';
 import { decodeSnapshotMeta } from './meta';

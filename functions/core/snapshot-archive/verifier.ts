@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConsulOpsError, type ConsulOpsErrorOptions } from '../shared/errors';
-import { ArchiveDefect, SNAPSHOT_DEFECTS, type SnapshotDefect } from './errors';
+import { ArchiveDefect, SnapshotVerificationError, SnapshotVerifyAbortedError } from './errors';
+import type { SnapshotMeta } from './meta';
 import { GoGzipReader } from './gzip';
 import { ConsulArchiveReader } from './reader';
 
@@ -19,40 +19,6 @@ import { ConsulArchiveReader } from './reader';
  * random); sparse tar entries are read as plain data.
  */
 
-export { SNAPSHOT_DEFECTS, type SnapshotDefect } from './errors';
-export { syntheticStateStream } from '../../../local/consul-simulator/synthetic-state';
-export {
-  writeSnapshotArchive,
-  type ArchiveDefects,
-  type ArchiveEntryName,
-  type SnapshotFileName,
-  type SnapshotStateInput,
-  type WriteArchiveOptions,
-} from '../../../local/consul-simulator/archive-writer';
-
-/** One raft server in the snapshot's configuration. Suffrage: 0 voter, 1 nonvoter, 2 staging. */
-export interface SnapshotServer {
-  Suffrage: number;
-  ID: string;
-  Address: string;
-}
-
-/**
- * hashicorp/raft `SnapshotMeta`, as in meta.json. uint64 fields beyond 2^53 lose precision (none do in practice).
- * `Peers` is base64, '' when absent (JSON null).
- */
-export interface SnapshotMeta {
-  Version: number;
-  ID: string;
-  Index: number;
-  Term: number;
-  Peers: string;
-  Configuration: { Servers: SnapshotServer[] };
-  ConfigurationIndex: number;
-  /** Byte length of state.bin. */
-  Size: number;
-}
-
 /** What a successful verification established. */
 export interface VerifiedSnapshot {
   meta: SnapshotMeta;
@@ -68,36 +34,6 @@ export interface VerifiedSnapshot {
 
 /** The default cap on the bytes of meta.json and of SHA256SUMS (each ~300 bytes in real archives). */
 export const DEFAULT_MAX_SMALL_ENTRY_BYTES = 1024 * 1024;
-
-const REMEDIES: Partial<Record<SnapshotDefect, string>> = {
-  [SNAPSHOT_DEFECTS.notGzip]:
-    'This is not a Consul snapshot archive (gzip expected): check that the right object or file was given. Snapshots come from GET /v1/snapshot or `consul snapshot save`.',
-  [SNAPSHOT_DEFECTS.truncated]:
-    'The archive is incomplete (cut short in transfer or storage): do not restore it. Take a new snapshot, or pick another backup.',
-  [SNAPSHOT_DEFECTS.entryTooLarge]:
-    'meta.json or SHA256SUMS is implausibly large for a Consul snapshot: treat the archive as corrupt and pick another backup (or raise maxSmallEntryBytes if it is genuine).',
-};
-const DEFAULT_REMEDY =
-  'The archive is corrupt or was altered, and Consul would refuse it: do not restore it. Take a new snapshot, or pick another backup.';
-
-/**
- * A snapshot archive failed verification. Code `SNAPSHOT_INVALID`; `context.defect` is one of
- * {@link SNAPSHOT_DEFECTS}; `context.consulMessage` is the exact body real Consul returns for this defect on
- * `PUT /v1/snapshot` (absent only for `entry-too-large`, a limit of this verifier that Consul does not have).
- */
-export class SnapshotVerificationError extends ConsulOpsError {
-  readonly defect: SnapshotDefect;
-  readonly consulMessage: string | undefined;
-
-  constructor(defect: SnapshotDefect, consulMessage: string | undefined, detail?: string, options: ConsulOpsErrorOptions = {}) {
-    super('SNAPSHOT_INVALID', `Snapshot archive failed verification: ${consulMessage ?? detail ?? defect}`, REMEDIES[defect] ?? DEFAULT_REMEDY, {
-      ...options,
-      context: { defect, ...(consulMessage === undefined ? {} : { consulMessage }), ...(options.context ?? {}) },
-    });
-    this.defect = defect;
-    this.consulMessage = consulMessage;
-  }
-}
 
 /**
  * A pass-through Transform: emits the archive bytes unchanged and verifies them on the fly. Its flush, hence its
@@ -211,16 +147,5 @@ class SnapshotVerifierStream extends Transform implements SnapshotVerifier {
       this.rejectResult(error);
     }
     return error;
-  }
-}
-
-/** The verifier was destroyed (by its consumer, or a pipeline) before the archive ended: nothing was verified. */
-export class SnapshotVerifyAbortedError extends ConsulOpsError {
-  constructor() {
-    super(
-      'SNAPSHOT_VERIFY_ABORTED',
-      'The snapshot stream was closed before it could be verified',
-      'Nothing was verified: re-run the operation. If the stream keeps closing early, check the connection to Consul or S3.',
-    );
   }
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'undici';
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
-import { createSnapshotVerifier } from '../../../functions/core/snapshot-archive/verifier';
+import { createSnapshotVerifier } from '../../../functions/core/snapshot-archive';
 
 const STATE_BYTES = 256 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
-import { verifySnapshotStream } from '../../../functions/core/snapshot-archive/verifier';
+import { verifySnapshotStream } from '../../../functions/core/snapshot-archive';
 import { call } from './http';
 
 describe('consul simulator: fault injection', () => {

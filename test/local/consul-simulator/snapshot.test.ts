@@ -3,12 +3,9 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
-import {
-  ArchiveDefects,
-  syntheticStateStream,
-  verifySnapshotStream,
-  writeSnapshotArchive,
-} from '../../../functions/core/snapshot-archive/verifier';
+import { verifySnapshotStream } from '../../../functions/core/snapshot-archive';
+import { ArchiveDefects, writeSnapshotArchive } from '../../../local/consul-simulator/archive-writer';
+import { syntheticStateStream } from '../../../local/consul-simulator/synthetic-state';
 import { call } from './http';
 
 const META = {

@@ -7,7 +7,7 @@ import { staticTokenSource } from '../../../../functions/adapters/consul/setting
 import { ConsulSnapshotSource } from '../../../../functions/adapters/consul/snapshot-source';
 import { S3BackupStore } from '../../../../functions/adapters/s3-backup-store';
 import { backupFolder, runBackup } from '../../../../functions/core/backup/workflow';
-import { verifySnapshotStream } from '../../../../functions/core/snapshot-archive/verifier';
+import { verifySnapshotStream } from '../../../../functions/core/snapshot-archive';
 import { startConsulSimulator, type ConsulSimulator } from '../../../../local/consul-simulator';
 import { createTestBucket } from '../../../helpers/s3';
 

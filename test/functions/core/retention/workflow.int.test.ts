@@ -3,7 +3,7 @@ import { S3BackupStore } from '../../../../functions/adapters/s3-backup-store';
 import type { ClusterIdentity, SnapshotSource } from '../../../../functions/core/backup/ports';
 import { backupFolder, runBackup } from '../../../../functions/core/backup/workflow';
 import { runPrune } from '../../../../functions/core/retention/workflow';
-import { writeSnapshotArchive } from '../../../../functions/core/snapshot-archive/verifier';
+import { writeSnapshotArchive } from '../../../../local/consul-simulator/archive-writer';
 import { createTestBucket } from '../../../helpers/s3';
 
 const HOUR = 3_600_000;

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
-import { SnapshotVerificationError, syntheticStateStream, verifySnapshotStream, writeSnapshotArchive } from '../../../../functions/core/snapshot-archive/verifier';
-import { encodeTarHeader } from '../../../../functions/core/snapshot-archive/tar';
+import { SnapshotVerificationError, verifySnapshotStream } from '../../../../functions/core/snapshot-archive';
+import { syntheticStateStream } from '../../../../local/consul-simulator/synthetic-state';
+import { writeSnapshotArchive } from '../../../../local/consul-simulator/archive-writer';
+import { encodeTarHeader } from '../../../../functions/core/snapshot-archive';
 
 // Hand-built archives exercising Go's compress/gzip and archive/tar rules. Every expected text here was produced by
 // Go running Consul's snapshot read path on the same bytes.

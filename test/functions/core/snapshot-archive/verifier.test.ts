@@ -4,17 +4,9 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tarStream from 'tar-stream';
 import { ConsulOpsError, InvalidInputError } from '../../../../functions/core/shared/errors';
-import {
-  createSnapshotVerifier,
-  SnapshotVerificationError,
-  SnapshotVerifyAbortedError,
-  syntheticStateStream,
-  verifySnapshotStream,
-  writeSnapshotArchive,
-  type ArchiveDefects,
-  type SnapshotMeta,
-  type WriteArchiveOptions,
-} from '../../../../functions/core/snapshot-archive/verifier';
+import { createSnapshotVerifier, SnapshotVerificationError, SnapshotVerifyAbortedError, verifySnapshotStream, type SnapshotMeta } from '../../../../functions/core/snapshot-archive';
+import { syntheticStateStream } from '../../../../local/consul-simulator/synthetic-state';
+import { writeSnapshotArchive, type ArchiveDefects, type WriteArchiveOptions } from '../../../../local/consul-simulator/archive-writer';
 
 // Verbatim from hashicorp/consul command/snapshot/inspect/testdata/raw/meta.json (consul-api.md §1.4).
 const CONSUL_META_JSON =
