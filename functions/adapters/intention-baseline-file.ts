@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { IntentionBaselineError, parseIntentionBaseline, type IntentionBaseline } from '../core/intentions/baseline';
+import { parseIntentionBaseline, type IntentionBaseline } from '../core/intentions/baseline';
+import { IntentionBaselineError } from '../core/intentions/errors';
 
 /**
  * Loads an intention baseline from a JSON or YAML file (YAML is a superset of JSON) and validates it. Used by the

@@ -6,12 +6,13 @@ import { ConsulIntentionSource } from '../adapters/consul/intention-source';
 import { S3IntentionAuditStore } from '../adapters/s3-intention-audit-store';
 import { S3ReportState } from '../adapters/s3-report-state';
 import { SnsReportPublisher } from '../adapters/sns-report-publisher';
-import { ConsulOpsError, summarizeError } from '../core/shared/errors';
+import { summarizeError } from '../core/shared/errors';
 import { parseIntentionBaseline, type IntentionBaseline } from '../core/intentions/baseline';
 import { runIntentionAudit, type IntentionAuditOutcome } from '../core/intentions/workflow';
 import { SEVERITIES } from '../core/shared/severity';
 import { consulWiring } from './consul-wiring';
 import { INTENTION_AUDIT_FUNCTION_ENV as E, LambdaEnv } from './lambda-env';
+import { BaselineMismatchError } from '../core/intentions/errors';
 
 /** The schedule's input; a manual invoke may send `{}`. Nothing in it changes what is audited. */
 export interface AuditIntentionsEvent {
@@ -27,18 +28,6 @@ export interface AuditIntentionsResult {
   readonly resultHash: string;
   readonly documentUrl?: string;
   readonly notified?: boolean;
-}
-
-/** The deployed bundle does not carry the baseline the stack configured (or carries one it did not). */
-export class BaselineMismatchError extends ConsulOpsError {
-  constructor(expected: string | undefined, actual: string | undefined) {
-    super(
-      'INTENTION_BASELINE_MISMATCH',
-      `the function's embedded intention baseline (${actual ?? 'none'}) is not the one the stack configured (${expected ?? 'none'})`,
-      'Redeploy the consul-ops stack (cdk deploy): the function code and its configuration are out of step.',
-      { context: { expected, actual } },
-    );
-  }
 }
 
 const logger = new Logger({ serviceName: 'consul-ops-audit-intentions' });

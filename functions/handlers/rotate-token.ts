@@ -6,7 +6,8 @@ import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { createSecretsManagerClient } from '../adapters/aws-clients';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
-import { ConsulOpsError, InvalidInputError, summarizeError } from '../core/shared/errors';
+import { InvalidInputError, summarizeError } from '../core/shared/errors';
+import { RotationSweepFailedError } from '../core/rotation/errors';
 import type { RotationSettings } from '../core/rotation/ports';
 import { ROTATION_STEPS, runRotationStep, type RotationStep, type StepResult } from '../core/rotation/steps';
 import { sweepPreviousTokens, type SweepReport } from '../core/rotation/sweep';
@@ -171,8 +172,7 @@ async function sweep(deps: Parameters<typeof sweepPreviousTokens>[0], secrets: r
   for (const f of report.failures) logger.error('previous token sweep failed', { secret: f.secret, error: f.error });
   if (report.failures.length > 0) {
     // Failing the invocation raises the function's Errors alarm.
-    throw new ConsulOpsError('ROTATION_SWEEP_FAILED', `The previous-token sweep failed for ${report.failures.length} of ${secrets.length} secret(s): ${report.failures.map((f) => f.secret).join(', ')}`,
-      'Read "previous token sweep failed" in the function log: each entry has the error and its remedy.', { context: { failures: report.failures.map((f) => f.secret) } });
+    throw new RotationSweepFailedError(report.failures.map((f) => f.secret), secrets.length);
   }
   return report;
 }

@@ -4,11 +4,12 @@ import { createLambdaClient } from '../../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
 import { assertClusterName } from '../../core/backup/backup-key';
 import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
-import { ConsulOpsError, InvalidInputError } from '../../core/shared/errors';
+import { InvalidInputError } from '../../core/shared/errors';
 import { runRestore, type RestorePhase, type RestoreResult, type RestoreSelector } from '../../core/restore/workflow';
 import type { Severity } from '../../core/shared/severity';
 import { createProgress, formatBytes, type Progress } from '../progress';
 import { consulFromEnv, storeFromFlags } from '../wiring';
+import { RestoreFunctionError } from '../../core/restore/errors';
 
 interface RestoreOptions extends CommonOptions {
   readonly bucket?: string;
@@ -34,15 +35,6 @@ export interface RestoreCommandDeps {
   /** Invokes the deployed restore function synchronously; `functionError` is set when it threw. */
   invoke(functionName: string, payload: string): Promise<{ readonly functionError?: string; readonly payload: string }>;
   readonly now: () => Date;
-}
-
-/** The deployed restore function failed (or refused); its message is the handler's error message. */
-export class RestoreFunctionError extends ConsulOpsError {
-  constructor(functionName: string, errorType: string, errorMessage: string) {
-    super('RESTORE_FUNCTION_FAILED', `restore function ${functionName} failed: ${errorType}: ${errorMessage}`, "The message ends with the function's remedy; its log group and the report on the topic have the details.", {
-      context: { functionName, errorType },
-    });
-  }
 }
 
 const DEFAULT_DEPS: RestoreCommandDeps = {

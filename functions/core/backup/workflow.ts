@@ -3,6 +3,7 @@ import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
 import { ConsulOpsError } from '../shared/errors';
 import { createSnapshotVerifier, SnapshotVerificationError } from '../snapshot-archive';
+import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
 
 /** What {@link runBackup} needs from outside. */
 export interface BackupDeps {
@@ -42,55 +43,6 @@ export interface BackupResult {
   readonly kind: BackupKind;
   readonly durationMs: number;
   readonly verified: true;
-}
-
-/** The snapshot came from a server too far behind the leader. */
-export class StaleSnapshotError extends ConsulOpsError {
-  constructor(lastContactMs: number, maxStaleMs: number) {
-    super(
-      'SNAPSHOT_TOO_STALE',
-      `the server that answered last heard from the leader ${lastContactMs} ms ago (limit ${maxStaleMs} ms)`,
-      'Restore quorum so a leader-consistent snapshot can be taken, or raise backup.maxStaleMs if an older state is acceptable.',
-      { context: { lastContactMs, maxStaleMs } },
-    );
-  }
-}
-
-/** Consul's snapshot stream broke off (connection reset, timeout) before the archive was complete. */
-export class SnapshotStreamError extends ConsulOpsError {
-  constructor(key: string, bytesReceived: number, cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super(
-      'SNAPSHOT_STREAM_FAILED',
-      `the snapshot stream from Consul broke off after ${bytesReceived} bytes: ${detail}`,
-      'Usually transient (a follower proxying the stream, consul#6826): the next run retries. If it persists, check the servers\' TMPDIR space and the network path to Consul.',
-      { context: { key, bytesReceived }, cause },
-    );
-  }
-}
-
-/** The run was stopped (deadline) before the archive was stored; the upload was aborted. */
-export class BackupAbortedError extends ConsulOpsError {
-  constructor(key: string, bytesReceived: number, reason: unknown) {
-    const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
-    super(
-      'BACKUP_ABORTED',
-      `the backup was stopped after ${bytesReceived} bytes (${why}); nothing was kept`,
-      'If snapshots regularly take this long, check the Consul servers\' snapshot speed and the network path, or take large snapshots outside Lambda (see the README).',
-      { context: { key, bytesReceived } },
-    );
-  }
-}
-
-/** Storing the snapshot failed after Consul served it (S3 error, abort, time out). */
-export class BackupUploadError extends ConsulOpsError {
-  constructor(key: string, cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super('BACKUP_UPLOAD_FAILED', `storing ${key} failed: ${detail}`, 'Check the bucket, its KMS key and the function\'s S3 permissions; nothing was kept, the next run will try again.', {
-      context: { key },
-      cause,
-    });
-  }
 }
 
 /**

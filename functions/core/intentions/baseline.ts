@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConsulOpsError } from '../shared/errors';
 import { canonicalJson, canonicalKey, HTTP_METHODS, normalizeL7Permissions, type L7Permission } from './l7';
 import { describePair, intentionKey, WILDCARD } from './precedence';
+import { IntentionBaselineError } from './errors';
 
 /**
  * The intention baseline: the desired set of intentions of a cluster, kept in git as JSON or YAML and compared with
@@ -36,21 +36,6 @@ export interface IntentionBaseline {
   /** Declares the intended default; the audit checks the effective default whether or not it is set. */
   readonly defaultPolicy?: 'deny';
   readonly intentions: readonly BaselineIntention[];
-}
-
-/** A baseline file or document that does not validate. `problems` has one line per problem. */
-export class IntentionBaselineError extends ConsulOpsError {
-  readonly problems: readonly string[];
-
-  constructor(source: string, problems: readonly string[], options: { cause?: unknown } = {}) {
-    super(
-      'INTENTION_BASELINE_INVALID',
-      `${source} is not a valid intention baseline:\n${problems.join('\n')}`,
-      `Fix ${source}: { intentions: [{ source: "web", destination: "api", action: "allow" }] } (see README "Intention audit").`,
-      { context: { source, problems: problems.length }, cause: options.cause },
-    );
-    this.problems = problems;
-  }
 }
 
 type Loose = Readonly<Record<string, unknown>>;

@@ -16,6 +16,7 @@ export const RESTORE_ERROR_CODES = {
   noLeader: 'RESTORE_NO_LEADER',
   safetySnapshotFailed: 'RESTORE_SAFETY_SNAPSHOT_FAILED',
   failed: 'RESTORE_FAILED',
+  functionFailed: 'RESTORE_FUNCTION_FAILED',
 } as const;
 
 /** No verified backup matched `--latest` / `--before`. */
@@ -165,5 +166,14 @@ export class RestoreFailedError extends ConsulOpsError {
         cause,
       },
     );
+  }
+}
+
+/** The deployed restore function failed (or refused); its message is the handler's error message. */
+export class RestoreFunctionError extends ConsulOpsError {
+  constructor(functionName: string, errorType: string, errorMessage: string) {
+    super(RESTORE_ERROR_CODES.functionFailed, `restore function ${functionName} failed: ${errorType}: ${errorMessage}`, "The message ends with the function's remedy; its log group and the report on the topic have the details.", {
+      context: { functionName, errorType },
+    });
   }
 }

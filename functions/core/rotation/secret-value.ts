@@ -18,7 +18,7 @@
  *
  * Invariant: a value that does not match is refused with the field name only; the value is never echoed.
  */
-import { ConsulOpsError } from '../shared/errors';
+import { RotationSecretInvalidError } from './errors';
 
 /** A parsed rotation secret value. */
 export interface RotationSecretValue {
@@ -34,20 +34,6 @@ export interface RotationSecretValue {
   readonly createdAt?: string;
   /** @default - none */
   readonly description?: string;
-}
-
-/** The secret value does not match the rotation schema. `context.field` names the offending field. */
-export class RotationSecretInvalidError extends ConsulOpsError {
-  constructor(secretName: string, versionLabel: string, field: string, problem: string) {
-    super(
-      'ROTATION_SECRET_INVALID',
-      `Consul token secret ${secretName} (${versionLabel}): ${field === '' ? '' : `"${field}" `}${problem}`,
-      'Store the token as JSON {"accessorId": "<uuid>", "secretId": "<uuid>", "cluster": "<cluster name>"} ' +
-        '(optional: description, previousAccessorId with previousRotatedAt, createdAt), e.g. with ' +
-        '`aws secretsmanager put-secret-value --secret-id <id> --secret-string file://token.json`. Nothing was changed.',
-      { context: { secret: secretName, version: versionLabel, field, problem } },
-    );
-  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,4 +1,5 @@
-import { baselineDigest, IntentionBaselineError, parseIntentionBaseline, serializeBaseline } from '../../../../functions/core/intentions/baseline';
+import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../../functions/core/intentions/baseline';
+import { IntentionBaselineError } from '../../../../functions/core/intentions/errors';
 import { normalizeL7Permissions } from '../../../../functions/core/intentions/l7';
 
 function problemsOf(raw: unknown): readonly string[] {
