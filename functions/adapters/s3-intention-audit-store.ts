@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { IntentionAuditDocument, IntentionAuditStore } from '../core/intentions/workflow';
+import type { IntentionAuditDocument, IntentionAuditStore } from '../core/intentions/ports';
 import { reportKey, ReportStoreError } from './s3-report-state';
 
 /** Settings of {@link S3IntentionAuditStore}. */

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { assertClusterName } from '../core/backup/backup-key';
 import { ConsulOpsError } from '../core/shared/errors';
 import { REPORT_FEATURES, type Report, type ReportFeature } from '../core/report/report';
 import type { ReportState } from '../core/report/dedupe';
-import type { ReportStore } from '../core/report/publish';
+import type { ReportStateOf, ReportStore } from '../core/report/ports';
 
 /** Key prefixes of reporting data in the backup bucket; the CDK grants are scoped to `<prefix><cluster>/`. */
 export const REPORT_KEY_PREFIXES = { state: 'state/', reports: 'reports/' } as const;
@@ -38,10 +39,17 @@ export class ReportStateInvalidError extends ConsulOpsError {
   }
 }
 
-/** `state/<cluster>/<feature>.json`. */
-export function reportStateKey(cluster: string, feature: ReportFeature): string {
+/**
+ * `state/<cluster>/<feature>.json`, or `state/<cluster>/<feature>/<scope>.json` for a scoped report (the scope made
+ * key-safe: anything but letters, digits, `.`, `_` and `-` becomes `_`, with a short hash of the original when that
+ * changed it, so two scopes never share a state).
+ */
+export function reportStateKey(cluster: string, feature: ReportFeature, scope?: string): string {
   assertClusterName(cluster);
-  return `${REPORT_KEY_PREFIXES.state}${cluster}/${feature}.json`;
+  if (scope === undefined) return `${REPORT_KEY_PREFIXES.state}${cluster}/${feature}.json`;
+  const safe = scope.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200);
+  const suffix = safe === scope ? '' : `-${createHash('sha256').update(scope).digest('hex').slice(0, 8)}`;
+  return `${REPORT_KEY_PREFIXES.state}${cluster}/${feature}/${safe}${suffix}.json`;
 }
 
 /** `reports/<cluster>/<feature>/<yyyymmddThhmmss.sssZ>.json`, from the report's `occurredAt`. */
@@ -74,8 +82,8 @@ export class S3ReportState implements ReportStore {
   }
 
   /** @inheritdoc */
-  async loadState(cluster: string, feature: ReportFeature): Promise<ReportState | undefined> {
-    const key = reportStateKey(cluster, feature);
+  async loadState(of: ReportStateOf): Promise<ReportState | undefined> {
+    const key = reportStateKey(of.cluster, of.feature, of.scope);
     const listing = await this.call('ListObjectsV2', key, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 })));
     if (!listing.Contents?.some((o) => o.Key === key)) return undefined;
     let text: string;
@@ -86,12 +94,12 @@ export class S3ReportState implements ReportStore {
       if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
       throw new ReportStoreError('GetObject', this.bucket, key, err);
     }
-    return parseState(text, cluster, feature) ?? throwInvalid(this.bucket, key);
+    return parseState(text, of) ?? throwInvalid(this.bucket, key);
   }
 
   /** @inheritdoc */
   async saveState(state: ReportState): Promise<void> {
-    await this.put(reportStateKey(state.cluster, state.feature), JSON.stringify(state));
+    await this.put(reportStateKey(state.cluster, state.feature, state.scope), JSON.stringify(state));
   }
 
   private async put(key: string, body: string): Promise<void> {
@@ -109,13 +117,14 @@ export class S3ReportState implements ReportStore {
   }
 }
 
-function parseState(text: string, cluster: string, feature: ReportFeature): ReportState | undefined {
+function parseState(text: string, of: ReportStateOf): ReportState | undefined {
   try {
     const state = JSON.parse(text) as Partial<ReportState>;
     const valid =
       state.version === 1 &&
-      state.cluster === cluster &&
-      state.feature === feature &&
+      state.cluster === of.cluster &&
+      state.feature === of.feature &&
+      state.scope === of.scope &&
       (REPORT_FEATURES as readonly string[]).includes(state.feature) &&
       typeof state.fingerprint === 'string' &&
       typeof state.findings === 'object' &&

@@ -1,7 +1,7 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import { ConsulOpsError } from '../core/shared/errors';
 import type { Notification } from '../core/report/report';
-import type { ReportPublisher } from '../core/report/publish';
+import type { ReportPublisher } from '../core/report/ports';
 
 /** Settings of {@link SnsReportPublisher}. */
 export interface SnsReportPublisherProps {

@@ -2,8 +2,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { createS3Client } from '../adapters/aws-clients';
 import { S3ReportState } from '../adapters/s3-report-state';
 import { SnsReportPublisher } from '../adapters/sns-report-publisher';
+import type { JobOutcome } from '../core/report/job';
 import type { Report } from '../core/report/report';
-import { publishReport, type PublishOutcome, type ReportStore } from '../core/report/publish';
+import { publishReport, type PublishOutcome } from '../core/report/publish';
+import type { ReportStore } from '../core/report/ports';
 import type { CliContext } from './command';
 
 /** The environment variable that makes a CLI command publish its report (with `AWS_ENDPOINT_URL_SNS` for fauxqs). */
@@ -43,6 +45,23 @@ export async function publishCommandReport(report: Report, context: CliContext, 
   } finally {
     sns.destroy();
   }
+}
+
+/**
+ * The end of every job command: publishes the job's report (when `CONSUL_OPS_SNS_TOPIC_ARN` is set, exactly as the
+ * scheduled job would), then returns the result or throws the job's error. When the job failed, a report that
+ * cannot be published does not hide the job's own error.
+ *
+ * @example
+ * const result = await settleJob(await runPruneJob(deps, input), context, { bucket: options.bucket });
+ */
+export async function settleJob<T>(outcome: JobOutcome<T>, context: CliContext, options: CommandReportOptions = {}): Promise<T> {
+  if (!outcome.ok) {
+    if (outcome.report) await publishCommandReport(outcome.report, context, options).catch(() => undefined);
+    throw outcome.error;
+  }
+  if (outcome.report) await publishCommandReport(outcome.report, context, options);
+  return outcome.result;
 }
 
 /** One line for people, e.g. `report published to arn:…:ops-alerts (new, critical)`. */

@@ -3,19 +3,24 @@ import { ConsulApi } from '../adapters/consul/api';
 import { ConsulHttpClient } from '../adapters/consul/client';
 import { consulSettingsFromConfig } from '../adapters/consul/settings';
 import { consulTokenSecretSourceFactory } from '../adapters/consul/token-secret';
-import { ConsulOpsError } from '../core/shared/errors';
+import { ConsulCaUnreadableError } from '../core/shared/consul-errors';
 import { CONSUL_FUNCTION_ENV } from './lambda-env';
 
 type ConsulEnv = Readonly<Record<string, string | undefined>>;
+
+/** What {@link consulWiring} builds: a per-invocation Consul connection and the cluster's CA bundle. */
+export interface ConsulWiring {
+  /** A fresh Consul client whose token is read on first use and cached for this connection only. */
+  connect(): Promise<{ api: ConsulApi; close(): Promise<void> }>;
+  /** The Consul CA bundle (inline or from its secret); `undefined` means the system trust store. */
+  caBundle(): Promise<string | undefined>;
+}
 
 /**
  * Builds, once per cold start, what every Consul-facing Lambda needs, and per invocation a fresh Consul client whose
  * token is read from Secrets Manager on first use and cached for that invocation only.
  */
-export function consulWiring(
-  env: ConsulEnv,
-  secrets: SecretsManagerClient,
-): { connect(): Promise<{ api: ConsulApi; close(): Promise<void> }>; caBundle(): Promise<string | undefined> } {
+export function consulWiring(env: ConsulEnv, secrets: SecretsManagerClient): ConsulWiring {
   const tokenSources = consulTokenSecretSourceFactory(secrets, env[CONSUL_FUNCTION_ENV.consulTokenSecretArn]!);
   let caPem: Promise<string | undefined> | undefined;
   const readCa = (): Promise<string | undefined> => {
@@ -52,9 +57,6 @@ async function readCaSecret(secrets: SecretsManagerClient, arn: string): Promise
     if (!out.SecretString) throw new Error('the secret has no SecretString');
     return out.SecretString;
   } catch (err) {
-    throw new ConsulOpsError('CONSUL_CA_UNREADABLE', `cannot read the Consul CA bundle from ${arn}: ${(err as Error).message}`, 'Check that the secret exists, holds a PEM bundle, and the function may read it (and its KMS key).', {
-      context: { secretArn: arn },
-      cause: err,
-    });
+    throw new ConsulCaUnreadableError(arn, err);
   }
 }

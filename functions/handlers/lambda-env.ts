@@ -13,6 +13,8 @@ export const CONSUL_FUNCTION_ENV = {
   consulCaPem: 'CONSUL_CA_PEM',
   consulTlsServerName: 'CONSUL_TLS_SERVER_NAME',
   reportTopicArn: 'REPORT_TOPIC_ARN',
+  /** The backup bucket: backups, and every job's report state (`state/<cluster>/`) and full reports (`reports/<cluster>/`). */
+  bucketName: 'BUCKET_NAME',
 } as const;
 
 /** Extra environment of the take-snapshot Lambda. */

@@ -1,13 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import { createS3Client, createSecretsManagerClient, createSnsClient } from '../adapters/aws-clients';
+import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { S3BackupStore } from '../adapters/s3-backup-store';
-import { SnsRestoreReporter } from '../adapters/sns-restore-report';
+import { runRestoreJob } from '../core/restore/job';
+import { buildRestoreReport, describeRestoreRequest } from '../core/restore/restore-report';
+import type { RestoreInput, RestoreResult, RestoreSelector } from '../core/restore/workflow';
 import { InvalidInputError, summarizeError } from '../core/shared/errors';
-import { runRestore, type RestoreInput, type RestoreResult, type RestoreSelector } from '../core/restore/workflow';
-import { consulWiring } from './consul-wiring';
-import { LambdaEnv, RESTORE_FUNCTION_ENV as E } from './lambda-env';
+import { createJobHandler, type JobInit, type JobSpec, type LambdaContext } from './job';
+import { RESTORE_FUNCTION_ENV as E } from './lambda-env';
 
 /**
  * The restore function's event (`aws lambda invoke` or `consul-ops restore --invoke`). Exactly one of `latest`,
@@ -77,54 +76,36 @@ function selectorOf(e: { latest?: boolean; key?: string; versionId?: string; bef
   return { latest: true };
 }
 
-/** Time kept back from the Lambda deadline to cut the upload off (Consul then refuses it) and report. */
-const DEADLINE_MARGIN_MS = 30_000;
-
-const logger = new Logger({ serviceName: 'consul-ops-restore' });
-let wiring: ReturnType<typeof init> | undefined;
-
-function init() {
-  const env = new LambdaEnv(process.env);
-  const topicArn = env.optional(E.reportTopicArn);
-  env.required(E.consulAddresses);
-  env.required(E.consulTokenSecretArn);
-  return {
-    cluster: env.required(E.clusterName),
-    prefix: env.optional(E.snapshotPrefix) ?? 'snapshots',
-    consul: consulWiring(process.env, createSecretsManagerClient()),
-    store: new S3BackupStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
-    reporter: topicArn ? new SnsRestoreReporter(createSnsClient(), topicArn) : undefined,
-  };
-}
-
-type HandlerContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'> & Partial<Pick<Context, 'identity' | 'clientContext'>>;
-
 /**
- * Manual restore entry point. Not scheduled; invocation is limited to the configured principals. Returns the result
- * (a plan for dry runs); throws on refusal or failure, with the remedy in the message. Always publishes a report.
+ * The restore job (manual: not scheduled; invocation is limited to the configured principals). Returns the result
+ * (a plan for dry runs); throws on refusal or failure, with the code as `errorType` and the remedy in the message.
+ * Every run is reported (`alwaysNotify`), dry runs and refusals included.
  */
-export async function handler(event: unknown, context: HandlerContext): Promise<RestoreResult> {
-  wiring ??= init();
-  const { cluster, prefix, store, reporter } = wiring;
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error('the Lambda is about to time out')), Math.max(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS, 1_000));
-  let request = 'invalid event';
-  let invokedBy = invoker(event, context);
-  let consul: Awaited<ReturnType<typeof wiring.consul.connect>> | undefined;
-  let result: RestoreResult | undefined;
-  let failure: unknown;
-  try {
-    const parsed = parseRestoreEvent(event, cluster);
-    request = describeRequest(parsed);
-    invokedBy = invoker(parsed, context);
-    logger.info('restore requested', { cluster, request, invokedBy });
-    consul = await wiring.consul.connect();
-    result = await runRestore(
-      { consul: new ConsulSnapshotSource(consul.api, { signal: deadline.signal }), store, now: () => new Date(), signal: deadline.signal },
-      { ...parsed, prefix, invokedBy },
-    );
+export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult> = {
+  name: 'restore',
+  init,
+  failureMetric: 'RestoreFailure',
+  // Time kept back to cut the upload off (Consul then refuses it) and report.
+  deadlineMarginMs: 30_000,
+  async run(event, run) {
+    const { wiring, context, logger } = run;
+    let parsed: ParsedEvent;
+    try {
+      parsed = parseRestoreEvent(event, wiring.cluster);
+    } catch (error) {
+      // An invalid event is a refusal like any other: reported, and thrown with its remedy.
+      return { ok: false, error, report: buildRestoreReport({ cluster: wiring.cluster, request: 'invalid event', invokedBy: invoker(event, context), error, finishedAt: run.now() }) };
+    }
+    const invokedBy = invoker(parsed, context);
+    logger.info('restore requested', { cluster: wiring.cluster, request: describeRestoreRequest(parsed), invokedBy });
+    const consul = new ConsulSnapshotSource(await run.consul(), { signal: run.signal });
+    return runRestoreJob({ consul, store: wiring.store, now: run.now, signal: run.signal }, { ...parsed, prefix: wiring.prefix, invokedBy });
+  },
+  recordMetrics(outcome, { logger, wiring }) {
+    if (!outcome.ok) return;
+    const result = outcome.result;
     logger.info(result.restored ? 'restore completed' : 'restore planned', {
-      cluster,
+      cluster: wiring.cluster,
       key: result.backup.key,
       versionId: result.backup.versionId,
       restored: result.restored,
@@ -133,27 +114,22 @@ export async function handler(event: unknown, context: HandlerContext): Promise<
       durations: result.durations,
       checks: result.checks,
     });
-    return result;
-  } catch (err) {
-    failure = err;
-    logger.error('restore failed', { cluster, request, error: summarizeError(err) });
-    throw lambdaError(err);
-  } finally {
-    clearTimeout(timer);
-    await consul?.close();
-    await publishReport(reporter, { cluster, request, invokedBy, result, error: failure === undefined ? undefined : summarizeError(failure) });
-  }
+  },
+  lambdaError,
+};
+
+function init({ env }: JobInit) {
+  env.required(E.consulAddresses);
+  env.required(E.consulTokenSecretArn);
+  return {
+    cluster: env.required(E.clusterName),
+    prefix: env.optional(E.snapshotPrefix) ?? 'snapshots',
+    store: new S3BackupStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
+  };
 }
 
-async function publishReport(reporter: SnsRestoreReporter | undefined, outcome: Parameters<SnsRestoreReporter['publish']>[0]): Promise<void> {
-  if (!reporter) return;
-  try {
-    await reporter.publish(outcome);
-  } catch (err) {
-    // The restore outcome matters more than its report: log and carry on.
-    logger.error('restore report not published', { error: summarizeError(err) });
-  }
-}
+/** The entry point. */
+export const handler = createJobHandler(restoreJob);
 
 /** Lambda reports `errorType` (the name) and `errorMessage`: carry the stable code and the remedy there. */
 function lambdaError(err: unknown): Error {
@@ -164,17 +140,11 @@ function lambdaError(err: unknown): Error {
 }
 
 /** The caller as far as Lambda tells: Cognito identity, client context, else what the event declares. */
-function invoker(event: unknown, context: HandlerContext): string {
-  const cognito = context.identity?.cognitoIdentityId;
-  const custom = context.clientContext?.custom as Record<string, unknown> | undefined;
+function invoker(event: unknown, context: LambdaContext | undefined): string {
+  const cognito = context?.identity?.cognitoIdentityId;
+  const custom = context?.clientContext?.custom as Record<string, unknown> | undefined;
   const declared = typeof custom?.requestedBy === 'string' ? custom.requestedBy : (event as { requestedBy?: unknown } | null)?.requestedBy;
   const who = cognito ? `cognito:${cognito}` : typeof declared === 'string' && declared ? declared : 'unknown (the IAM caller is in CloudTrail)';
-  return `${who}; request ${context.awsRequestId}`;
+  return `${who}; request ${context?.awsRequestId ?? 'local'}`;
 }
 
-function describeRequest(e: ParsedEvent): string {
-  const s = e.selector;
-  const which = 'latest' in s ? 'latest' : 'key' in s ? `key ${s.key}${s.versionId ? ` version ${s.versionId}` : ''}` : `newest at or before ${s.before.toISOString()}`;
-  const flags = [e.allowCrossCluster && 'allowCrossCluster', e.forceVersionMismatch && 'forceVersionMismatch', e.skipSafetySnapshot && 'skipSafetySnapshot'].filter(Boolean);
-  return `${which}, dryRun ${e.dryRun !== false}, confirm ${e.confirm === e.cluster ? 'given' : 'missing'}${flags.length ? `, ${flags.join(', ')}` : ''}`;
-}

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { createSecretsManagerClient } from '../adapters/aws-clients';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
+import { runRotationStepJob, runSweepJob } from '../core/rotation/job';
+import type { RotationDeps } from '../core/rotation/ports';
+import { ROTATION_STEPS, type RotationStep, type StepResult } from '../core/rotation/steps';
+import type { SweepReport } from '../core/rotation/sweep';
 import { InvalidInputError, summarizeError } from '../core/shared/errors';
-import { RotationSweepFailedError } from '../core/rotation/errors';
-import type { RotationSettings } from '../core/rotation/ports';
-import { ROTATION_STEPS, runRotationStep, type RotationStep, type StepResult } from '../core/rotation/steps';
-import { sweepPreviousTokens, type SweepReport } from '../core/rotation/sweep';
-import { consulWiring } from './consul-wiring';
-import { LambdaEnv, ROTATION_FUNCTION_ENV as E } from './lambda-env';
 import { secretNameOf } from '../core/shared/secret-name';
+import { createJobHandler, jobService, type JobHandlerOptions, type JobInit, type JobSpec } from './job';
+import { ROTATION_FUNCTION_ENV as E } from './lambda-env';
 
 /** What Secrets Manager sends, once per step; `RotationToken` is set for assumed-role or cross-account rotation. */
 export interface RotateTokenEvent extends SecretsManagerRotationEvent {
@@ -29,7 +26,7 @@ export interface SweepEvent {
 export const DEFAULT_GRACE_PERIOD_HOURS = 24;
 
 /** The Powertools service name: also the `service` dimension of every metric this function emits. */
-export const ROTATE_TOKEN_SERVICE = 'consul-ops-rotate-token';
+export const ROTATE_TOKEN_SERVICE = jobService('rotate-token');
 
 /**
  * finishSecret outcomes that complete a rotation in this invocation: `already-current` is a repeated delivery of a
@@ -63,118 +60,81 @@ export function parseRotateTokenEvent(event: unknown): ParsedEvent {
 }
 
 /** What the handler can be given instead of the real world (tests). */
-export interface RotateTokenHandlerOptions {
-  /** @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
-  /** @default - createSecretsManagerClient() */
-  readonly secretsClient?: SecretsManagerClient;
-  /** @default - a Powertools Logger for consul-ops-rotate-token */
-  readonly logger?: Logger;
-  /** @default - Powertools Metrics, namespace `ConsulOps`, service consul-ops-rotate-token */
-  readonly metrics?: Metrics;
-}
+export type RotateTokenHandlerOptions = JobHandlerOptions;
+
+type RotationWiring = ReturnType<typeof init>;
 
 /**
- * Builds the rotate-token entry point. Secrets Manager invokes it once per step with `{Step, SecretId,
- * ClientRequestToken}`; the hourly schedule with `{"action":"sweep"}`. A failed step throws, so Secrets Manager
- * reports the rotation as failed and retries it; the current token stays AWSCURRENT throughout.
+ * The rotate-token job. Secrets Manager invokes it once per step with `{Step, SecretId, ClientRequestToken}`; the
+ * hourly schedule with `{"action":"sweep"}`. A failed step throws (after reporting), so Secrets Manager reports the
+ * rotation as failed and retries it; the current token stays AWSCURRENT throughout.
  *
  * Each step emits, with dimensions `Cluster` and `Secret` (the secret's name): `RotationSuccess` and
  * `LastRotationTimestamp` (epoch seconds) when finishSecret completes a rotation, `RotationFailure` when a step fails.
  * The sweep emits none.
  *
  * Invariant: only ARNs, version IDs, AccessorIDs and error summaries are logged, never a secret value.
- *
- * @example
- * export const handler = createRotateTokenHandler();
  */
-export function createRotateTokenHandler(opts: RotateTokenHandlerOptions = {}): (event: unknown) => Promise<StepResult | SweepReport> {
-  const logger = opts.logger ?? new Logger({ serviceName: ROTATE_TOKEN_SERVICE });
-  const metrics = opts.metrics ?? new Metrics({ namespace: 'ConsulOps', serviceName: ROTATE_TOKEN_SERVICE });
-  let wiring: ReturnType<typeof init> | undefined;
-  function init() {
-    const raw = opts.env ?? process.env;
-    const env = new LambdaEnv(raw);
-    const cluster = env.required(E.clusterName);
-    const settings: RotationSettings = {
-      cluster,
-      gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_GRACE_PERIOD_HOURS) * 3_600_000,
-      managementSecretArn: env.required(E.consulTokenSecretArn),
-    };
-    env.required(E.consulAddresses);
-    const client = opts.secretsClient ?? createSecretsManagerClient();
-    const sweepSecrets = (env.optional(E.rotatedSecretArns) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    return { cluster, settings, client, sweepSecrets, consul: consulWiring(raw, client) };
-  }
-
-  return async (event: unknown) => {
-    wiring ??= init();
-    const w = wiring;
+export const rotateTokenJob: JobSpec<RotationWiring, StepResult | SweepReport> = {
+  name: 'rotate-token',
+  init,
+  async run(event, run) {
     const parsed = parseRotateTokenEvent(event);
-    const now = opts.now ?? (() => new Date());
-    let connection: Awaited<ReturnType<typeof w.consul.connect>> | undefined;
-    try {
-      connection = await w.consul.connect();
-      const api = connection.api;
-      const deps = (rotationToken?: string) => ({
-        secrets: new SecretsManagerRotationStore({ client: w.client, rotationToken }),
-        consul: new ConsulTokenAdmin(api),
-        now,
-        newUuid: randomUUID,
-      });
-      if (parsed.kind === 'sweep') return await sweep(deps(), w.sweepSecrets, w.settings, logger);
-      const result = await rotationStep(deps(parsed.rotationToken), parsed, w.settings, logger);
-      if (result.step === 'finishSecret' && ROTATION_COMPLETED.has(result.outcome)) {
-        recordRotation(metrics, w.cluster, parsed.secretId);
-        metrics.addMetric('RotationSuccess', MetricUnit.Count, 1);
-        metrics.addMetric('LastRotationTimestamp', MetricUnit.Seconds, Math.floor(now().getTime() / 1000));
-      }
-      return result;
-    } catch (err) {
-      // A step that could not even reach Consul failed too.
-      if (parsed.kind === 'step') {
-        recordRotation(metrics, w.cluster, parsed.secretId);
-        metrics.addMetric('RotationFailure', MetricUnit.Count, 1);
-      }
-      throw err;
-    } finally {
-      // Only a completed rotation or a failed step stores metrics; publishing none would log a Powertools warning.
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      await connection?.close();
+    const { wiring } = run;
+    const deps = async (rotationToken?: string): Promise<RotationDeps> => ({
+      secrets: new SecretsManagerRotationStore({ client: wiring.secrets, rotationToken }),
+      consul: new ConsulTokenAdmin(await run.consul()),
+      now: run.now,
+      newUuid: randomUUID,
+    });
+    if (parsed.kind === 'sweep') {
+      const outcome = await runSweepJob(await deps(), wiring.sweepSecrets, wiring.settings);
+      const sweep = outcome.ok ? outcome.result : undefined;
+      for (const r of sweep?.results ?? []) run.logger.info('previous token sweep', { ...r, until: r.until?.toISOString() });
+      return outcome;
     }
+    const outcome = await runRotationStepJob(await deps(parsed.rotationToken), parsed.step, parsed.secretId, parsed.versionId, wiring.settings);
+    if (outcome.ok) {
+      const { previousTokenCleanup, ...facts } = outcome.result;
+      run.logger.info('rotation step done', { ...facts, ...(previousTokenCleanup ? { previousTokenCleanup: { ...previousTokenCleanup } } : {}) });
+    } else {
+      run.logger.error('rotation step failed', { step: parsed.step, secret: parsed.secretId, versionId: parsed.versionId, error: summarizeError(outcome.error) });
+    }
+    return outcome;
+  },
+  recordMetrics(outcome, { metrics, wiring, now }, event) {
+    const parsed = parseRotateTokenEvent(event);
+    if (parsed.kind === 'sweep') return; // the sweep emits none
+    const result = outcome.ok ? (outcome.result as StepResult) : undefined;
+    // Only a completed rotation or a failed step counts; `already-current` is a repeated delivery, counted already.
+    const completed = result !== undefined && result.step === 'finishSecret' && ROTATION_COMPLETED.has(result.outcome);
+    if (!completed && outcome.ok) return;
+    metrics.addDimension('Cluster', wiring.cluster);
+    metrics.addDimension('Secret', secretNameOf(parsed.secretId));
+    if (!outcome.ok) {
+      metrics.addMetric('RotationFailure', MetricUnit.Count, 1);
+      return;
+    }
+    metrics.addMetric('RotationSuccess', MetricUnit.Count, 1);
+    metrics.addMetric('LastRotationTimestamp', MetricUnit.Seconds, Math.floor(now().getTime() / 1000));
+  },
+};
+
+function init({ env, secrets }: JobInit) {
+  const cluster = env.required(E.clusterName);
+  env.required(E.consulAddresses);
+  const settings = {
+    cluster,
+    gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_GRACE_PERIOD_HOURS) * 3_600_000,
+    managementSecretArn: env.required(E.consulTokenSecretArn),
   };
+  const sweepSecrets = (env.optional(E.rotatedSecretArns) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return { cluster, settings, secrets, sweepSecrets };
 }
 
-/** Sets the dimensions of this invocation's rotation metrics (cleared again by publishStoredMetrics). */
-function recordRotation(metrics: Metrics, cluster: string, secretId: string): void {
-  metrics.addDimension('Cluster', cluster);
-  metrics.addDimension('Secret', secretNameOf(secretId));
-}
-
-async function rotationStep(deps: Parameters<typeof runRotationStep>[0], event: Extract<ParsedEvent, { kind: 'step' }>, settings: RotationSettings, logger: Logger): Promise<StepResult> {
-  const { step, secretId, versionId } = event;
-  try {
-    const result = await runRotationStep(deps, step, secretId, versionId, settings);
-    const { previousTokenCleanup, ...facts } = result;
-    logger.info('rotation step done', { ...facts, ...(previousTokenCleanup ? { previousTokenCleanup: { ...previousTokenCleanup } } : {}) });
-    return result;
-  } catch (err) {
-    logger.error('rotation step failed', { step, secret: secretId, versionId, error: summarizeError(err) });
-    throw err;
-  }
-}
-
-async function sweep(deps: Parameters<typeof sweepPreviousTokens>[0], secrets: readonly string[], settings: RotationSettings, logger: Logger): Promise<SweepReport> {
-  const report = await sweepPreviousTokens(deps, secrets, settings);
-  for (const r of report.results) logger.info('previous token sweep', { ...r, until: r.until?.toISOString() });
-  for (const f of report.failures) logger.error('previous token sweep failed', { secret: f.secret, error: f.error });
-  if (report.failures.length > 0) {
-    // Failing the invocation raises the function's Errors alarm.
-    throw new RotationSweepFailedError(report.failures.map((f) => f.secret), secrets.length);
-  }
-  return report;
+/** Builds the rotate-token entry point (tests pass their own environment, clock, client, logger and metrics). */
+export function createRotateTokenHandler(opts: RotateTokenHandlerOptions = {}): (event: unknown) => Promise<StepResult | SweepReport> {
+  return createJobHandler(rotateTokenJob, opts);
 }
 
 /** The Lambda entry point. */

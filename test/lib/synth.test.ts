@@ -43,7 +43,7 @@ describe('cdk synth (cdk-nag AwsSolutions + CloudFormation validator)', () => {
     expect(errorsOf(outdir)).toEqual([]);
     expect(assembly.getStackByName('ConsulOps').template.Resources).toBeDefined();
     const assetDirs = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    const snapshotAsset = assetDirs.find((d) => readFileSync(path.join(outdir, d, 'index.js'), 'utf8').includes('consul-ops-take-snapshot'));
+    const snapshotAsset = assetDirs.find((d) => readFileSync(path.join(outdir, d, 'index.js'), 'utf8').includes('BackupFailure'));
     expect(snapshotAsset).toBeDefined();
     const bundle = readFileSync(path.join(outdir, snapshotAsset!, 'index.js'), 'utf8');
     expect(bundle).not.toContain('function runBackup('); // minified: internal names are mangled

@@ -4,7 +4,9 @@ import { ConsulIntentionSource } from '../../adapters/consul/intention-source';
 import { loadIntentionBaselineFile } from '../../adapters/intention-baseline-file';
 import { S3IntentionAuditStore } from '../../adapters/s3-intention-audit-store';
 import type { IntentionBaseline } from '../../core/intentions/baseline';
-import { runIntentionAudit, type IntentionAuditDocument, type IntentionAuditSource, type IntentionAuditStore } from '../../core/intentions/workflow';
+import { runIntentionAuditJob } from '../../core/intentions/job';
+import { settleJob } from '../report-option';
+import type { IntentionAuditDocument, IntentionAuditSource, IntentionAuditStore } from '../../core/intentions/ports';
 import { consulFromEnv, resolveClusterName } from '../wiring';
 
 interface AuditIntentionsOptions extends CommonOptions {
@@ -61,11 +63,13 @@ export function createAuditIntentionsCommand(deps: AuditIntentionsDeps = DEFAULT
         // Read first: the cluster name defaults to the datacenter the state comes from.
         const state = await consul.source.readIntentionState();
         const cluster = await resolveClusterName(options.cluster, () => Promise.resolve(state.datacenter));
-        const outcome = await runIntentionAudit(
+        const outcome = await runIntentionAuditJob(
           { consul: { readIntentionState: () => Promise.resolve(state) }, ...(options.bucket ? { store: deps.store(context, options.bucket) } : {}), now: deps.now },
           { cluster, baseline },
         );
-        return renderResult(outcome.document, outcome.documentUrl);
+        // Reported exactly as the scheduled audit reports (dedupe state in --bucket, when given).
+        const { document, documentUrl } = await settleJob(outcome, context, { bucket: options.bucket, now: deps.now });
+        return renderResult(document, documentUrl);
       } finally {
         await consul.close();
       }

@@ -1,8 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
 import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
-import { runBackup } from '../../core/backup/workflow';
-import { buildBackupReport } from '../../core/backup/backup-report';
-import { publishCommandReport } from '../report-option';
+import { runSnapshotJob } from '../../core/backup/job';
+import { settleJob } from '../report-option';
 import { createProgress, formatBytes } from '../progress';
 import { consulFromEnv, resolveClusterName, storeFromFlags } from '../wiring';
 
@@ -29,17 +28,12 @@ export const backupCommand: CommandSpec<BackupOptions> = {
       const source = new ConsulSnapshotSource(consul.api);
       const cluster = await resolveClusterName(options.cluster, async () => (await source.describeCluster()).datacenter);
       const progress = createProgress({ label: 'verified', stream: context.stderr, enabled: context.interactive });
-      // With CONSUL_OPS_SNS_TOPIC_ARN set, the outcome is reported exactly as the scheduled Lambda reports it.
-      const report = (run: { backup?: Awaited<ReturnType<typeof runBackup>>; error?: unknown }) =>
-        publishCommandReport(buildBackupReport({ cluster, bucket: options.bucket, finishedAt: new Date(), ...run }), context, { bucket: options.bucket });
-      const result = await runBackup(
+      // The scheduled job's own code; with CONSUL_OPS_SNS_TOPIC_ARN set it reports exactly as the Lambda does.
+      const outcome = await runSnapshotJob(
         { consul: source, store: storeFromFlags(options.bucket, context), now: () => new Date(), onProgress: (n) => progress.update(n) },
-        { cluster, prefix: options.prefix, kind: 'manual', stale: options.stale },
-      ).catch(async (error: unknown) => {
-        await report({ error }).catch(() => undefined); // the backup's own error is the one to show
-        throw error;
-      });
-      await report({ backup: result });
+        { cluster, bucket: options.bucket, prefix: options.prefix, kind: 'manual', stale: options.stale },
+      );
+      const { backup: result } = await settleJob(outcome, context, { bucket: options.bucket });
       progress.done(formatBytes(result.sizeBytes));
       const data = {
         key: result.key,

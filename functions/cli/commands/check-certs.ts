@@ -6,16 +6,20 @@ import { ConsulHttpClient } from '../../adapters/consul/client';
 import { consulSettingsFromEnv, type ConsulConnectionSettings } from '../../adapters/consul/settings';
 import { createTlsProbe, systemRootPems } from '../../adapters/tls-probe';
 import type { CertificateSource, TlsProbe } from '../../core/certs/ports';
-import { DEFAULT_AUDITOR_SERVICE, parseHostPort, runCertificateCheck, type CertCheckResult } from '../../core/certs/workflow';
+import { runCertificateCheckJob } from '../../core/certs/job';
+import { DEFAULT_AUDITOR_SERVICE, parseHostPort, type CertCheckResult } from '../../core/certs/workflow';
+import { settleJob } from '../report-option';
 import type { CertEntry } from '../../core/certs/observations';
 import { DEFAULT_CERT_THRESHOLDS } from '../../core/certs/thresholds';
 import { InvalidInputError } from '../../core/shared/errors';
 import { sortFindings } from '../../core/report/report';
 import { severityRank } from '../../core/shared/severity';
-import { integerFlag } from '../wiring';
+import { integerFlag, resolveClusterName } from '../wiring';
 
 interface CheckCertsOptions extends CommonOptions {
   readonly endpoint: string[];
+  readonly cluster?: string;
+  readonly bucket?: string;
   readonly warnDays?: number;
   readonly criticalDays?: number;
   readonly auditorService: string;
@@ -53,7 +57,9 @@ export function createCheckCertsCommand(overrides: Partial<CheckCertsDeps> = {})
         .option('--endpoint <host:port>', 'another TLS endpoint to check (repeatable)', (value: string, all: string[]) => [...all, value], [])
         .option('--warn-days <n>', `endpoint days left that warn (default ${DEFAULT_CERT_THRESHOLDS.endpoint.warning})`, integerFlag('--warn-days'))
         .option('--critical-days <n>', `endpoint days left that are critical (default ${DEFAULT_CERT_THRESHOLDS.endpoint.critical})`, integerFlag('--critical-days'))
-        .option('--auditor-service <name>', 'service identity presented to sidecars (the token needs service:write on it)', DEFAULT_AUDITOR_SERVICE),
+        .option('--auditor-service <name>', 'service identity presented to sidecars (the token needs service:write on it)', DEFAULT_AUDITOR_SERVICE)
+        .option('--cluster <name>', 'cluster name in the report (default: the datacenter name)')
+        .option('--bucket <name>', 'with CONSUL_OPS_SNS_TOPIC_ARN: keep the report and its dedupe state in this bucket, shared with the scheduled check'),
     async run(options, context) {
       options.endpoint.forEach((e) => parseHostPort(e, '--endpoint'));
       const endpoint = endpointThresholds(options);
@@ -61,8 +67,17 @@ export function createCheckCertsCommand(overrides: Partial<CheckCertsDeps> = {})
       const consul = deps.connect(context);
       try {
         const caPem = consul.settings.tls.caPem;
-        const result = await runCertificateCheck(
+        const cluster = await resolveClusterName(options.cluster, () =>
+          consul.source.agentInfo().then(
+            (agent) => agent.datacenter,
+            () => {
+              throw new InvalidInputError('--cluster', 'is needed: the datacenter name cannot be read from /v1/agent/self (it needs agent:read)', 'prod-east');
+            },
+          ),
+        );
+        const outcome = await runCertificateCheckJob(
           { consul: consul.source, probe: deps.probe, now: deps.now },
+          cluster,
           {
             auditorService: options.auditorService,
             consulEndpoints: consulEndpoints(consul.settings),
@@ -71,7 +86,8 @@ export function createCheckCertsCommand(overrides: Partial<CheckCertsDeps> = {})
             thresholds: endpoint ? { endpoint } : {},
           },
         );
-        return render(result);
+        // Reported exactly as the scheduled check reports.
+        return render(await settleJob(outcome, context, { bucket: options.bucket, now: deps.now }));
       } finally {
         await consul.close();
       }

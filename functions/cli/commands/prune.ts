@@ -1,6 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
 import { assertClusterName } from '../../core/backup/backup-key';
-import { runPrune } from '../../core/retention/workflow';
+import { runPruneJob } from '../../core/retention/job';
+import { settleJob } from '../report-option';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../../core/retention/retention-plan';
 import { integerFlag, storeFromFlags } from '../wiring';
 
@@ -52,10 +53,11 @@ export const pruneCommand: CommandSpec<PruneOptions> = {
       }),
       scheduleIntervalMs: options.intervalMinutes * 60_000,
     };
-    const result = await runPrune(
+    const outcome = await runPruneJob(
       { store: storeFromFlags(options.bucket, context), now: () => new Date() },
       { cluster: options.cluster, prefix: options.prefix, policy, dryRun: options.dryRun },
     );
+    const result = await settleJob(outcome, context, { bucket: options.bucket });
     const verb = result.dryRun ? 'would delete' : 'deleted';
     const text = [
       `Retention for ${options.cluster}: ${result.policy}${result.dryRun ? ' (dry run: nothing deleted)' : ''}`,

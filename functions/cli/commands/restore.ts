@@ -5,7 +5,9 @@ import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
 import { assertClusterName } from '../../core/backup/backup-key';
 import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
 import { InvalidInputError } from '../../core/shared/errors';
-import { runRestore, type RestorePhase, type RestoreResult, type RestoreSelector } from '../../core/restore/workflow';
+import { runRestoreJob } from '../../core/restore/job';
+import type { RestorePhase, RestoreResult, RestoreSelector } from '../../core/restore/workflow';
+import { settleJob } from '../report-option';
 import type { Severity } from '../../core/shared/severity';
 import { createProgress, formatBytes, type Progress } from '../progress';
 import { consulFromEnv, storeFromFlags } from '../wiring';
@@ -87,7 +89,7 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
       const { consul, store, close } = deps.connect(context, options.bucket);
       const bars = phaseProgress(context);
       try {
-        const result = await runRestore(
+        const outcome = await runRestoreJob(
           { consul, store, now: deps.now, onProgress: bars.update },
           {
             cluster: options.cluster,
@@ -101,7 +103,8 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
             invokedBy: invokedBy(context),
           },
         );
-        return renderResult(result, options);
+        // Reported exactly as the restore function reports (every run); with --invoke the function reports itself.
+        return renderResult(await settleJob(outcome, context, { bucket: options.bucket }), options);
       } finally {
         bars.done();
         await close();

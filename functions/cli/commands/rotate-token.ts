@@ -9,7 +9,8 @@ import { consulTokenSecretSourceFactory } from '../../adapters/consul/token-secr
 import { ConsulTokenAdmin } from '../../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rotation';
 import { assertClusterName } from '../../core/backup/backup-key';
-import { rotateNow } from '../../core/rotation/steps';
+import { runManualRotationJob } from '../../core/rotation/job';
+import { settleJob } from '../report-option';
 import { integerFlag } from '../wiring';
 
 interface RotateTokenOptions extends CommonOptions {
@@ -53,12 +54,14 @@ export const rotateTokenCommand: CommandSpec<RotateTokenOptions> = {
     try {
       const managementSecretArn = options.managementSecretId === undefined ? undefined : (await secrets.describe(options.managementSecretId)).arn;
       const gracePeriodMs = options.gracePeriodHours * 3_600_000;
-      const result = await rotateNow(
+      const outcome = await runManualRotationJob(
         { secrets, consul: new ConsulTokenAdmin(new ConsulApi(http)), now: () => new Date(), newUuid: randomUUID },
         options.secretId,
         { cluster: options.cluster, gracePeriodMs, managementSecretArn },
         { resume: options.resume },
       );
+      // Reported exactly as the rotation function reports a rotation (scoped to the secret).
+      const result = await settleJob(outcome, context);
       const cleanup = result.steps[0].previousTokenCleanup;
       const validUntil = new Date(Date.now() + gracePeriodMs).toISOString();
       const data = {

@@ -1,6 +1,7 @@
 import type { BackupResult } from './workflow';
 import { summarizeError } from '../shared/errors';
 import type { PruneResult } from '../retention/workflow';
+import { describePrune, retentionFailedFinding, retentionGuardFinding, RETENTION_FINDING_IDS } from '../retention/retention-report';
 import { createReport, type Finding, type Report } from '../report/report';
 
 /** What one scheduled backup run did, as the handler saw it. */
@@ -20,8 +21,8 @@ export interface BackupRunOutcome {
 /** Stable finding ids of the backup report. */
 export const BACKUP_FINDING_IDS = {
   backupFailed: 'backup-failed',
-  retentionFailed: 'retention-failed',
-  retentionGuard: 'retention-guard',
+  retentionFailed: RETENTION_FINDING_IDS.failed,
+  retentionGuard: RETENTION_FINDING_IDS.guard,
 } as const;
 
 /**
@@ -43,28 +44,14 @@ export function buildBackupReport(run: BackupRunOutcome): Report {
     const error = summarizeError(run.error);
     const backupFailed = run.backup === undefined;
     summary.push(backupFailed ? `No backup was stored in this run: ${error.code}.` : `Retention did not finish: ${error.code}.`);
-    findings.push({
-      id: backupFailed ? BACKUP_FINDING_IDS.backupFailed : BACKUP_FINDING_IDS.retentionFailed,
-      check: backupFailed ? 'backup' : 'retention',
-      severity: backupFailed ? 'critical' : 'high',
-      subject: `cluster ${run.cluster}`,
-      message: `${error.code}: ${error.message}`,
-      remedy: error.remedy,
-    });
+    findings.push(
+      backupFailed
+        ? { id: BACKUP_FINDING_IDS.backupFailed, check: 'backup', severity: 'critical', subject: `cluster ${run.cluster}`, message: `${error.code}: ${error.message}`, remedy: error.remedy }
+        : retentionFailedFinding(run.cluster, run.error),
+    );
   }
-  if (run.prune?.guard) {
-    findings.push({
-      id: BACKUP_FINDING_IDS.retentionGuard,
-      check: 'retention-guard',
-      severity: 'medium',
-      subject: `cluster ${run.cluster}`,
-      message: run.prune.guard.message,
-      remedy:
-        run.prune.guard.kind === 'empty-policy'
-          ? 'Give the retention policy at least one keep rule (e.g. backup.retention.daily: 7) in the deploy config.'
-          : 'Nothing was deleted. Find out why the newest verified backup is old (see the backup alerts and the function logs); retention resumes by itself.',
-    });
-  }
+  const guard = run.prune && retentionGuardFinding(run.cluster, run.prune);
+  if (guard) findings.push(guard);
   return createReport({
     feature: 'backup',
     cluster: run.cluster,
@@ -86,10 +73,6 @@ function describeBackup(b: BackupResult, bucket: string | undefined): string {
   return `Stored a verified snapshot ${where} (${formatSize(b.sizeBytes)}, raft index ${b.consulIndex}, Consul ${b.consulVersion}) in ${(b.durationMs / 1000).toFixed(1)} s.`;
 }
 
-function describePrune(p: PruneResult): string {
-  const leftovers = p.leftovers.length > 0 ? `, ${p.leftovers.length} leftover(s) cleaned up` : '';
-  return `Retention (${p.policy}): kept ${p.kept.length}, deleted ${p.deleted.length}${leftovers}.`;
-}
 
 function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -1,8 +1,8 @@
-import { auditIntentions, type AgentPolicyFacts, type EffectiveDefault, type MutualTlsSetting } from './audit';
+import { auditIntentions } from './audit';
 import { baselineDigest, type IntentionBaseline } from './baseline';
-import type { IntentionFinding, LiveIntention } from './model';
+import type { IntentionAuditDocument, IntentionAuditSnapshot, IntentionAuditSource, IntentionAuditStore } from './ports';
 import { createReport, type Report } from '../report/report';
-import { publishReport, type PublishOutcome, type ReportDeps } from '../report/publish';
+import { IntentionAuditStoreError } from './errors';
 import { SEVERITIES, type Severity } from '../shared/severity';
 
 /**
@@ -10,36 +10,11 @@ import { SEVERITIES, type Severity } from '../shared/severity';
  * {@link runIntentionAudit}; only the wiring differs.
  */
 
-/** What the Consul adapter reads for an audit. */
-export interface IntentionAuditSnapshot {
-  readonly datacenter: string;
-  readonly consulVersion: string;
-  readonly agent: AgentPolicyFacts;
-  readonly intentions: readonly LiveIntention[];
-  readonly allowEnablingPermissiveMutualTLS: boolean;
-  readonly mutualTls: readonly MutualTlsSetting[];
-  /** `X-Consul-Index` of each read, e.g. `{ 'service-intentions': 812, mesh: 17 }`: what state was audited. */
-  readonly indexes: Readonly<Record<string, number>>;
-}
-
-/** Reads a cluster's intention state (the Consul adapter). */
-export interface IntentionAuditSource {
-  readIntentionState(): Promise<IntentionAuditSnapshot>;
-}
-
-/** Keeps the full JSON document (the S3 adapter: `reports/<cluster>/intentions/<timestamp>.json`). */
-export interface IntentionAuditStore {
-  /** Stores the document and returns where (`s3://…`). */
-  saveAudit(document: IntentionAuditDocument): Promise<string>;
-}
-
 /** What {@link runIntentionAudit} needs from outside. */
 export interface IntentionAuditDeps {
   readonly consul: IntentionAuditSource;
   /** @default - the document is not stored */
   readonly store?: IntentionAuditStore;
-  /** @default - no report is published */
-  readonly reports?: ReportDeps;
   readonly now: () => Date;
 }
 
@@ -51,67 +26,35 @@ export interface IntentionAuditRunInput {
   readonly baseline?: IntentionBaseline;
 }
 
-/** The full audit result, stored as JSON. */
-export interface IntentionAuditDocument {
-  readonly version: 1;
-  readonly cluster: string;
-  readonly datacenter: string;
-  readonly consulVersion: string;
-  /** ISO-8601 time the state was read. */
-  readonly scannedAt: string;
-  readonly effectiveDefault: 'allow' | 'deny';
-  readonly defaults: EffectiveDefault;
-  /** `null` without a baseline. */
-  readonly baseline: { readonly sha256: string; readonly intentions: number } | null;
-  readonly inputs: { readonly indexes: Readonly<Record<string, number>>; readonly intentions: number; readonly mutualTlsSettings: number };
-  readonly findings: readonly IntentionFinding[];
-  /** Findings per severity, every level present. */
-  readonly counts: Readonly<Record<Severity, number>>;
-  readonly resultHash: string;
-}
-
 /** What one run did. */
 export interface IntentionAuditOutcome {
   readonly document: IntentionAuditDocument;
   /** Where the document was stored. */
   readonly documentUrl?: string;
-  /** The report publish, when `deps.reports` was given. */
-  readonly publish?: PublishOutcome;
 }
 
 /**
- * Reads the cluster's intention state, audits it, stores the full document, and publishes a short report through
- * the shared report path (dedupe, SNS). The report's "full report" link is the stored document; no second object
- * is written.
+ * Reads the cluster's intention state, audits it and stores the full document. The report of the run is built by
+ * the job (`runIntentionAuditJob`), which links the stored document instead of writing a second object.
  *
- * Invariant: a failed store does not hold the report back (findings are still announced, without the link); the
- * store error is thrown after the publish, so the run still fails and alarms. A failed publish throws.
+ * Invariant: a document that cannot be stored fails the run with {@link IntentionAuditStoreError}, which still
+ * carries the document, so the findings are announced (without the link) and the run then fails and alarms.
  *
  * @example
- * const { document } = await runIntentionAudit({ consul: new ConsulIntentionSource(api), store, reports, now: () => new Date() }, { cluster: 'prod-east', baseline });
+ * const { document } = await runIntentionAudit({ consul: new ConsulIntentionSource(api), store, now: () => new Date() }, { cluster: 'prod-east', baseline });
  */
 export async function runIntentionAudit(deps: IntentionAuditDeps, input: IntentionAuditRunInput): Promise<IntentionAuditOutcome> {
   const state = await deps.consul.readIntentionState();
   const scannedAt = deps.now();
   const document = buildAuditDocument(input, state, scannedAt);
-  let documentUrl: string | undefined;
-  let storeError: unknown;
-  if (deps.store) {
-    try {
-      documentUrl = await deps.store.saveAudit(document);
-    } catch (err) {
-      storeError = err;
-    }
+  if (!deps.store) return { document };
+  let documentUrl: string;
+  try {
+    documentUrl = await deps.store.saveAudit(document);
+  } catch (err) {
+    throw new IntentionAuditStoreError(document, err);
   }
-  let publish: PublishOutcome | undefined;
-  if (deps.reports) {
-    const { store } = deps.reports;
-    // The full document is already stored: hand its location to the report path instead of a second object.
-    const linked = { saveReport: () => Promise.resolve(documentUrl), loadState: store.loadState.bind(store), saveState: store.saveState.bind(store) };
-    publish = await publishReport({ ...deps.reports, store: linked }, buildIntentionReport(document, documentUrl));
-  }
-  if (storeError !== undefined) throw storeError;
-  return { document, ...(documentUrl === undefined ? {} : { documentUrl }), ...(publish ? { publish } : {}) };
+  return { document, documentUrl };
 }
 
 /** Audits a snapshot and lays out the document. */

@@ -4,7 +4,8 @@ import { severityRank, worstSeverity, type Severity } from '../shared/severity';
 /**
  * When a report becomes a notification. The rules, in order:
  *
- * 1. a failed run is always announced (`failure`): failures are loud;
+ * 1. a failed run is always announced (`failure`): failures are loud; so is a one-off event such as a restore
+ *    (`event`, a report with `alwaysNotify`);
  * 2. a changed finding set is announced: `new` (an id appeared), `changed` (a severity moved), `resolved` (ids
  *    went away, nothing new);
  * 3. an unchanged set with an open critical finding is repeated once a day (`reminder`);
@@ -20,6 +21,8 @@ export interface ReportState {
   readonly version: 1;
   readonly feature: ReportFeature;
   readonly cluster: string;
+  /** The report's scope, when it has one (`state/<cluster>/<feature>/<scope>.json`). */
+  readonly scope?: string;
   /** {@link fingerprintFindings} of the open findings. */
   readonly fingerprint: string;
   /** Open findings, id → severity; empty when there were more than {@link MAX_STATE_FINDINGS} (`complete: false`). */
@@ -87,6 +90,7 @@ export function decideNotification(previous: ReportState | undefined, report: Re
     version: 1,
     feature: report.feature,
     cluster: report.cluster,
+    ...(report.scope === undefined ? {} : { scope: report.scope }),
     fingerprint,
     findings: complete ? Object.fromEntries([...current].sort(([a], [b]) => (a < b ? -1 : 1))) : {},
     complete,
@@ -107,6 +111,7 @@ function chooseReason(
   policy: NotificationPolicy,
 ): NotificationReason {
   if (report.outcome === 'failed') return 'failure';
+  if (report.alwaysNotify === true) return 'event';
   if (previous === undefined) {
     if (current.size > 0) return 'new';
   } else if (previous.fingerprint !== fingerprint) {

@@ -1,21 +1,8 @@
 import { summarizeError, type ErrorSummary } from '../shared/errors';
-import { formatNotification, dedupeKeyOf, redactReport, type Notification, type NotificationReason, type Report, type ReportFeature } from './report';
-import { decideNotification, type NotificationPolicy, type ReportState } from './dedupe';
+import { formatNotification, dedupeKeyOf, redactReport, type NotificationReason, type Report } from './report';
+import { decideNotification, type NotificationPolicy } from './dedupe';
+import type { ReportPublisher, ReportStore } from './ports';
 import type { Severity } from '../shared/severity';
-
-/** Where reports and the dedupe state live (the S3 adapter: `reports/…` and `state/…` in the backup bucket). */
-export interface ReportStore {
-  /** Stores the full JSON report and returns its location (`s3://…`), or `undefined` for a store that keeps none. */
-  saveReport(report: Report): Promise<string | undefined>;
-  /** The state the previous run left, or `undefined` when there is none. */
-  loadState(cluster: string, feature: ReportFeature): Promise<ReportState | undefined>;
-  saveState(state: ReportState): Promise<void>;
-}
-
-/** Sends a notification (the SNS adapter). */
-export interface ReportPublisher {
-  publish(notification: Notification): Promise<{ readonly messageId: string }>;
-}
 
 /** What {@link publishReport} needs from outside. */
 export interface ReportDeps {
@@ -61,9 +48,10 @@ export async function publishReport(deps: ReportDeps, input: Report): Promise<Pu
     }
   };
   const redacted = redactReport(input);
-  const reportUrl = await attempt('save-report', () => deps.store.saveReport(redacted));
+  // A job that stored its own full document (the intention audit) links it instead of a second object.
+  const reportUrl = redacted.reportUrl ?? (await attempt('save-report', () => deps.store.saveReport(redacted)));
   const report: Report = reportUrl === undefined ? redacted : { ...redacted, reportUrl };
-  const previous = await attempt('load-state', () => deps.store.loadState(report.cluster, report.feature));
+  const previous = await attempt('load-state', () => deps.store.loadState(report));
   const decision = decideNotification(previous, report, deps.now(), deps.policy);
   let messageId: string | undefined;
   if (decision.notify) {

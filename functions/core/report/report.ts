@@ -22,7 +22,7 @@ export const REPORT_OUTCOMES = ['succeeded', 'failed'] as const;
 export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
 
 /** Why a notification goes out (or, for `quiet`, does not); see `decideNotification`. */
-export const NOTIFICATION_REASONS = ['new', 'changed', 'resolved', 'reminder', 'failure', 'digest', 'quiet'] as const;
+export const NOTIFICATION_REASONS = ['new', 'changed', 'resolved', 'reminder', 'failure', 'event', 'digest', 'quiet'] as const;
 /** One of {@link NOTIFICATION_REASONS}. */
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
@@ -44,6 +44,18 @@ export interface Finding {
 export interface Report {
   readonly feature: ReportFeature;
   readonly cluster: string;
+  /**
+   * What the report covers within its feature when a feature reports on several independent things, e.g. one token
+   * secret of the rotation feature. Each scope keeps its own dedupe state, so a failure of one secret is not
+   * "resolved" by the success of another.
+   * @default - the whole feature of the cluster
+   */
+  readonly scope?: string;
+  /**
+   * A one-off event (a restore): announced every time (`event`), whatever the dedupe state says.
+   * @default false
+   */
+  readonly alwaysNotify?: boolean;
   /** The worst finding's severity, or `info` without findings (see {@link createReport}). */
   readonly severity: Severity;
   /** Short headline, e.g. `2 intention drifts` or `backup failed`. */
@@ -197,9 +209,10 @@ export function fingerprintFindings(findings: readonly Pick<Finding, 'id' | 'sev
   return createHash('sha256').update(pairs.join('\n')).digest('hex').slice(0, 16);
 }
 
-/** `<feature>/<cluster>/<fingerprint>`. */
-export function dedupeKeyOf(report: Pick<Report, 'feature' | 'cluster' | 'findings'>): string {
-  return `${report.feature}/${ascii(report.cluster)}/${fingerprintFindings(report.findings)}`;
+/** `<feature>/<cluster>/<fingerprint>`, or `<feature>/<cluster>/<scope>/<fingerprint>` for a scoped report. */
+export function dedupeKeyOf(report: Pick<Report, 'feature' | 'cluster' | 'findings' | 'scope'>): string {
+  const scope = report.scope === undefined ? '' : `${ascii(report.scope)}/`;
+  return `${report.feature}/${ascii(report.cluster)}/${scope}${fingerprintFindings(report.findings)}`;
 }
 
 /** Findings worst first, then by id, so the body and Slack list the same top N. */

@@ -204,6 +204,8 @@ async function finishSecret(deps: RotationDeps, secretId: string, versionId: str
 /** What {@link rotateNow} did. */
 export interface ManualRotationResult {
   readonly secret: string;
+  /** The cluster the secret's token belongs to (its `cluster` field). */
+  readonly cluster: string;
   readonly versionId: string;
   /** The new token, now AWSCURRENT. */
   readonly accessorId: string;
@@ -234,8 +236,10 @@ export async function rotateNow(deps: RotationDeps, secretId: string, settings: 
   const steps: StepResult[] = [unfinished === undefined ? await storePendingValue(deps, d, versionId, manual) : await createSecret(deps, d.arn, versionId, manual)];
   for (const step of ROTATION_STEPS.slice(1)) steps.push(await runRotationStep(deps, step, d.arn, versionId, manual));
   const created = steps[0];
+  const current = await readCurrentValue(deps.secrets, await deps.secrets.describe(d.arn), manual);
   return {
     secret: d.arn,
+    cluster: current.cluster,
     versionId,
     accessorId: steps.find((s) => s.accessorId !== undefined)?.accessorId ?? '',
     previousAccessorId: created.previousAccessorId,

@@ -34,6 +34,7 @@ export const CONSUL_ERROR_CODES = {
   tls: 'CONSUL_TLS_FAILED',
   streamInterrupted: 'CONSUL_STREAM_INTERRUPTED',
   responseInvalid: 'CONSUL_RESPONSE_INVALID',
+  caUnreadable: 'CONSUL_CA_UNREADABLE',
 } as const;
 
 const RPC_PREFIX = 'rpc error making call: ';
@@ -260,4 +261,16 @@ export function consulErrorFromResponse(
   if (status >= 500) return new ConsulServerError(req, status, msg);
   if (status === 400) return new ConsulBadRequestError(req, msg);
   return new ConsulHttpError(req, status, msg);
+}
+
+/** The Consul CA bundle secret could not be read, so no TLS connection to Consul can be verified. */
+export class ConsulCaUnreadableError extends ConsulOpsError {
+  constructor(secretArn: string, cause: unknown) {
+    super(
+      CONSUL_ERROR_CODES.caUnreadable,
+      `cannot read the Consul CA bundle from ${secretArn}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      'Check that the secret exists, holds a PEM bundle, and the function may read it (and its KMS key).',
+      { context: { secretArn }, cause },
+    );
+  }
 }

@@ -9,7 +9,9 @@ import { ConsulIntentionSource } from '../../../functions/adapters/consul/intent
 import { staticTokenSource } from '../../../functions/adapters/consul/settings';
 import { intentionAuditKey, S3IntentionAuditStore } from '../../../functions/adapters/s3-intention-audit-store';
 import { S3ReportState } from '../../../functions/adapters/s3-report-state';
-import { runIntentionAudit, type IntentionAuditDocument } from '../../../functions/core/intentions/workflow';
+import { runIntentionAuditJob } from '../../../functions/core/intentions/job';
+import { publishReport } from '../../../functions/core/report/publish';
+import type { IntentionAuditDocument } from '../../../functions/core/intentions/ports';
 import type { Notification } from '../../../functions/core/report/report';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { createTestBucket } from '../../helpers/s3';
@@ -39,16 +41,17 @@ describe('S3IntentionAuditStore (radosgw) with runIntentionAudit', () => {
     // Prepare
     const published: Notification[] = [];
     const at = new Date('2026-03-05T10:00:00.123Z');
-    const deps = {
-      consul: new ConsulIntentionSource(new ConsulApi(http)),
-      store: new S3IntentionAuditStore({ client: s3, bucket }),
-      reports: { store: new S3ReportState({ client: s3, bucket }), publisher: { publish: (n: Notification) => Promise.resolve({ messageId: `m-${published.push(n)}` }) }, now: () => at },
-      now: () => at,
+    const deps = { consul: new ConsulIntentionSource(new ConsulApi(http)), store: new S3IntentionAuditStore({ client: s3, bucket }), now: () => at };
+    const reports = { store: new S3ReportState({ client: s3, bucket }), publisher: { publish: (n: Notification) => Promise.resolve({ messageId: `m-${published.push(n)}` }) }, now: () => at };
+    const audit = async (now: Date) => {
+      const outcome = await runIntentionAuditJob({ ...deps, now: () => now }, { cluster: 'int-audit' });
+      if (!outcome.ok) throw outcome.error;
+      return { ...outcome.result, publish: await publishReport(reports, outcome.report!) };
     };
 
     // Act
-    const first = await runIntentionAudit(deps, { cluster: 'int-audit' });
-    const second = await runIntentionAudit({ ...deps, now: () => new Date(at.getTime() + 3_600_000) }, { cluster: 'int-audit' });
+    const first = await audit(at);
+    const second = await audit(new Date(at.getTime() + 3_600_000));
 
     // Assess
     const key = 'reports/int-audit/intentions/20260305T100000.123Z.json';
@@ -62,7 +65,7 @@ describe('S3IntentionAuditStore (radosgw) with runIntentionAudit', () => {
     expect(JSON.parse(await read('state/int-audit/intentions.json'))).toMatchObject({ feature: 'intentions', cluster: 'int-audit', complete: true });
     expect(published).toHaveLength(1);
     expect(published[0].body).toContain(`Full report: s3://${bucket}/${key}`);
-    expect(second.publish?.notified).toBe(false);
+    expect(second.publish.notified).toBe(false);
   });
 
   it('fails with a typed error naming the key when the bucket is missing', async () => {

@@ -77,7 +77,7 @@ describe('audit-intentions handler (the real Lambda code against the simulator, 
     const result = await handler({ trigger: 'schedule' });
 
     // Assess
-    expect(result).toMatchObject({ cluster: 'demo', effectiveDefault: 'deny', findings: 1, counts: { high: 1 }, notified: true, documentUrl: expect.stringMatching(/^s3:\/\/backups\/reports\/demo\/intentions\/\d{8}T\d{6}\.\d{3}Z\.json$/) });
+    expect(result).toMatchObject({ cluster: 'demo', effectiveDefault: 'deny', findings: 1, counts: { high: 1 }, documentUrl: expect.stringMatching(/^s3:\/\/backups\/reports\/demo\/intentions\/\d{8}T\d{6}\.\d{3}Z\.json$/) });
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(/^reports\/demo\/intentions\/.+\.json$/), 'state/demo/intentions.json']);
     const document = JSON.parse(String(puts[0].Body));

@@ -7,10 +7,12 @@ import { ConsulHttpClient } from '../../../../functions/adapters/consul/client';
 import { staticTokenSource } from '../../../../functions/adapters/consul/settings';
 import { ConsulIntentionSource } from '../../../../functions/adapters/consul/intention-source';
 import { parseIntentionBaseline, type IntentionBaseline } from '../../../../functions/core/intentions/baseline';
-import { runIntentionAudit, type IntentionAuditDocument, type IntentionAuditStore } from '../../../../functions/core/intentions/workflow';
+import { runIntentionAudit } from '../../../../functions/core/intentions/workflow';
+import { runIntentionAuditJob } from '../../../../functions/core/intentions/job';
+import type { IntentionAuditDocument, IntentionAuditStore } from '../../../../functions/core/intentions/ports';
 import type { Notification } from '../../../../functions/core/report/report';
 import type { ReportState } from '../../../../functions/core/report/dedupe';
-import type { ReportDeps } from '../../../../functions/core/report/publish';
+import { publishReport, type ReportDeps } from '../../../../functions/core/report/publish';
 import { startConsulSimulator, type ConsulSimulator } from '../../../../local/consul-simulator';
 import type { ConsulSimulatorOptions } from '../../../../local/consul-simulator';
 
@@ -229,9 +231,14 @@ describe('runIntentionAudit against the Consul simulator', () => {
       const store: IntentionAuditStore = { saveAudit: (d) => Promise.resolve(`s3://b/reports/demo/intentions/${documents.push(d)}.json`) };
       const { deps, published, saved } = reportDeps();
 
-      // Act
-      const first = await runIntentionAudit({ consul: source, store, reports: deps, now: () => T0 }, { cluster: 'demo' });
-      const second = await runIntentionAudit({ consul: source, store, reports: deps, now: () => T0 }, { cluster: 'demo' });
+      // Act: the job, then the one report path, as the Lambda skeleton and the CLI run them
+      const run = async () => {
+        const outcome = await runIntentionAuditJob({ consul: source, store, now: () => T0 }, { cluster: 'demo' });
+        if (!outcome.ok) throw outcome.error;
+        return { ...outcome.result, publish: await publishReport(deps, outcome.report!) };
+      };
+      const first = await run();
+      const second = await run();
 
       // Assess
       expect(first.documentUrl).toBe('s3://b/reports/demo/intentions/1.json');
@@ -245,18 +252,21 @@ describe('runIntentionAudit against the Consul simulator', () => {
       expect(published[0].attributes).toMatchObject({ feature: 'intentions', cluster: 'demo' });
     });
 
-    it('still announces the findings when the document cannot be stored, then fails the run', async () => {
+    it('still announces the findings when the document cannot be stored, and fails the run', async () => {
       // Prepare
       const { source } = await simulator({ defaultPolicy: 'allow' });
       const store: IntentionAuditStore = { saveAudit: () => Promise.reject(new Error('AccessDenied')) };
       const { deps, published } = reportDeps();
 
       // Act
-      const run = runIntentionAudit({ consul: source, store, reports: deps, now: () => T0 }, { cluster: 'demo' });
+      const outcome = await runIntentionAuditJob({ consul: source, store, now: () => T0 }, { cluster: 'demo' });
+      await publishReport(deps, outcome.report!);
 
       // Assess
-      await expect(run).rejects.toThrow('AccessDenied');
+      expect(outcome.ok).toBe(false);
+      expect(!outcome.ok && outcome.error).toMatchObject({ code: 'INTENTION_AUDIT_STORE_FAILED', message: expect.stringContaining('AccessDenied') });
       expect(published).toHaveLength(1);
+      expect(published[0].subject).toBe('[CRITICAL] demo: 1 intention finding');
       expect(published[0].body).toContain('Full report: not stored');
     });
   });

@@ -4,6 +4,7 @@ import { ConsulOpsError } from '../../../../functions/core/shared/errors';
 import type { PruneResult } from '../../../../functions/core/retention/workflow';
 import {
   createReport,
+  dedupeKeyOf,
   fingerprintFindings,
   formatNotification,
   MAX_BODY_BYTES,
@@ -162,6 +163,7 @@ describe('decideNotification', () => {
     ],
     ['open non-critical findings → no reminder, but the daily digest', [0, 12, 24].map((h) => ({ at: at(h), report: report([finding('a', 'medium')]) })), [['new', true], ['quiet', false], ['digest', true]]],
     ['successful backups → quiet, with a daily digest', [0, 1, 2, 23.8, 24.8].map((h) => ({ at: at(h), report: ok() })), [['digest', true], ['quiet', false], ['quiet', false], ['digest', true], ['quiet', false]]],
+    ['a one-off event (a restore) is announced every time', [0, 0.1, 0.2].map((h) => ({ at: at(h), report: report([], { feature: 'restore', alwaysNotify: true }) })), [['event', true], ['event', true], ['event', true]]],
     ['every failure is loud, recovery resolves', [{ at: at(0), report: ok() }, { at: at(1), report: failed() }, { at: at(2), report: failed() }, { at: at(3), report: ok() }, { at: at(4), report: ok() }], [['digest', true], ['failure', true], ['failure', true], ['resolved', true], ['quiet', false]]],
   ])('%s', (_name, steps, expected) => {
     expect(run(steps).map((d) => [d.reason, d.notify])).toEqual(expected);
@@ -188,6 +190,26 @@ describe('decideNotification', () => {
     expect(first.nextState).toMatchObject({ complete: false, findings: {} });
     expect(JSON.stringify(first.nextState).length).toBeLessThan(1000);
     expect([first.reason, same.reason, changed.reason]).toEqual(['new', 'quiet', 'changed']);
+  });
+
+  it('keeps scopes apart: one scope\'s success never resolves another scope\'s failure', () => {
+    // Prepare: rotation reports of two secrets, deduplicated against their own states
+    const states = new Map<string, ReportState>();
+    const decide = (scope: string, r: Report, when: Date) => {
+      const decision = decideNotification(states.get(scope), { ...r, scope }, when);
+      states.set(scope, decision.nextState);
+      return decision.reason;
+    };
+    const failure = report([finding('rotation-failed', 'high')], { feature: 'rotation', outcome: 'failed' });
+    const success = report([], { feature: 'rotation' });
+
+    // Act
+    const reasons = [decide('db', failure, at(0)), decide('web', success, at(0.1)), decide('db', failure, at(1))];
+
+    // Assess
+    expect(reasons).toEqual(['failure', 'digest', 'failure']);
+    expect(states.get('db')).toMatchObject({ scope: 'db', lastOutcome: 'failed' });
+    expect(dedupeKeyOf({ ...success, scope: 'web' })).toBe('rotation/prod-east/web/clear');
   });
 
   it('reports which findings resolved, for the message', () => {
