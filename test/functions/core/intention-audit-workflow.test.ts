@@ -98,7 +98,7 @@ describe('runIntentionAudit against the Consul simulator', () => {
 
   it('takes default_intention_policy from the agent config, where /v1/connect/intentions/check still says allowed (#23868)', async () => {
     // Prepare
-    const { sim, source } = await simulator({ defaultPolicy: 'allow', defaultIntentionPolicy: 'deny', version: '1.18.2' });
+    const { sim, source } = await simulator({ defaultPolicy: 'allow', defaultIntentionPolicy: 'deny', consulVersion: '1.18.2' });
     const check = await fetch(`${sim.url}/v1/connect/intentions/check?source=web&destination=db`, { headers: { 'X-Consul-Token': sim.managementToken.secretId } });
 
     // Act

@@ -135,8 +135,11 @@ describe('consul simulator: ACL tokens (consul-api.md §2)', () => {
     expect(clone.AccessorID).not.toBe(ACCESSOR);
     expect(clone.SecretID).not.toBe(SECRET);
     expect(clone).toMatchObject({ Description: 'copy', ServiceIdentities: [{ ServiceName: 'web' }] });
-    const missing = await call(sim.url, 'PUT', '/v1/acl/token/5e4b8c2a-0000-4000-8000-00000000000f/clone', { token: mgmt });
+    const missing = await call(sim.url, 'PUT', '/v1/acl/token/5e4b8c2a-0000-4000-8000-00000000000f/clone', { token: mgmt, body: {} });
     expect([missing.status, missing.text]).toEqual([403, 'ACL not found']);
+    // ACLTokenClone decodes its body with lib.DecodeJSON: an empty body is io.EOF.
+    const empty = await call(sim.url, 'PUT', `/v1/acl/token/${ACCESSOR}/clone`, { token: mgmt });
+    expect([empty.status, empty.text]).toEqual([400, 'Token decoding failed: EOF']);
   });
 
   it('lists stubs sorted by AccessorID, redacted for acl:read, filterable by policy', async () => {
