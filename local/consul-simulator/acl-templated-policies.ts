@@ -9,11 +9,14 @@ import { parsePolicyRules, ParsedRules } from './policy-rules';
 import { TemplatedPolicyRecord } from './store';
 import { TemplatedPolicyName } from './version-profiles';
 
-/** A templated policy as a client sends it (decoded Go field names; `TemplateVariables.name`). */
+/**
+ * A templated policy as a client sends it (decoded Go field names). The variable's JSON name is `name`; Go matches
+ * `Name` too, and so does the state API.
+ */
 export interface TemplatedPolicyInput {
   TemplateID?: string;
   TemplateName?: string;
-  TemplateVariables?: { name?: string };
+  TemplateVariables?: { name?: string; Name?: string };
   Datacenters?: string[];
 }
 
@@ -71,8 +74,9 @@ const IDENTITY_NAME = /^[a-z0-9]([a-z0-9\-_]*[a-z0-9])?$/;
 function schemaErrors(def: TemplateDef, vars: TemplatedPolicyInput['TemplateVariables']): string[] {
   if (!def.needsName) return [];
   if (vars === undefined) return ['Invalid type. Expected: object, given: null'];
-  if (vars.name === undefined) return ['name is required'];
-  return vars.name.length < 1 ? ['String length must be greater than or equal to 1'] : [];
+  const name = vars.name ?? vars.Name;
+  if (name === undefined) return ['name is required'];
+  return name.length < 1 ? ['String length must be greater than or equal to 1'] : [];
 }
 
 /**
@@ -94,7 +98,7 @@ export function validateTemplatedPolicies(
     if (local && tp.Datacenters && tp.Datacenters.length > 0) {
       throw rpcError(`templated policy ${JSON.stringify(name)} cannot specify a list of datacenters on a local token`);
     }
-    const varName = tp.TemplateVariables?.name;
+    const varName = tp.TemplateVariables?.name ?? tp.TemplateVariables?.Name;
     if (def.identity && varName && !IDENTITY_NAME.test(varName)) {
       throw rpcError(
         `encountered error validating templated policy: ${name}, error: ${def.identity} identity ${JSON.stringify(varName)} has an invalid name. ` +

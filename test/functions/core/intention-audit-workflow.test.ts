@@ -13,6 +13,7 @@ import type { ReportState } from '../../../functions/core/report-dedupe';
 import type { ReportDeps } from '../../../functions/core/report-workflow';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import type { ConsulSimulatorOptions } from '../../../local/consul-simulator';
+import { NEWEST_CONSUL } from '../../helpers/consul-versions';
 
 const T0 = new Date('2026-03-05T10:00:00.000Z');
 const clients: ConsulHttpClient[] = [];
@@ -76,7 +77,7 @@ describe('runIntentionAudit against the Consul simulator', () => {
       version: 1,
       cluster: 'demo',
       datacenter: 'dc1',
-      consulVersion: '1.17.0',
+      consulVersion: NEWEST_CONSUL,
       scannedAt: T0.toISOString(),
       effectiveDefault: 'deny',
       defaults: { policy: 'deny', decidedBy: 'acl.default_policy', aclsEnabled: true, aclDefaultPolicy: 'deny', defaultIntentionPolicy: null, headerDefaultAclPolicy: 'deny', wildcardDeny: false },

@@ -1,4 +1,5 @@
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
+import { ALL_CONSUL_PROFILES } from '../../helpers/consul-versions';
 import { call } from './http';
 
 interface Token {
@@ -19,13 +20,13 @@ interface Token {
 const ACCESSOR = '6a1253d2-1785-24fd-91c2-f8e78c745511';
 const SECRET = '45a3bd52-07c7-47a4-52fd-0745e0cfe967';
 
-describe('consul simulator: ACL tokens (consul-api.md §2)', () => {
+describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: ACL tokens (consul-api.md §2)', (consulVersion) => {
   let sim: ConsulSimulator;
   let mgmt: string;
   let readerSecret: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
+    sim = await startConsulSimulator({ consulVersion });
     mgmt = sim.managementToken.secretId;
     sim.state.createPolicy({ Name: 'node1-write', Rules: 'node "node1" { policy = "write" }' });
     const reader = sim.state.createPolicy({ Name: 'acl-read', Rules: 'acl = "read"' });
