@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startConsulSimulator } from '../../../local/consul-simulator';
+import { ENDPOINT_ACL } from '../../../local/consul-simulator/endpoint-acl';
 import { resolveConsulProfile, VERSION_TABLE } from '../../../local/consul-simulator/version-profiles';
 import { ALL_CONSUL_PROFILES, NEWEST_CONSUL, OLDEST_CONSUL } from '../../helpers/consul-versions';
 import { call } from './http';
@@ -85,5 +88,15 @@ describe('startConsulSimulator: consulVersion', () => {
     } else {
       await expect(start).rejects.toThrow(`defaultIntentionPolicy needs Consul 1.18 or newer: Consul ${consulVersion} has no default_intention_policy option`);
     }
+  });
+});
+
+describe('local/consul-simulator/README.md', () => {
+  it('lists every VERSION_TABLE row and every ENDPOINT_ACL endpoint', () => {
+    // Prepare
+    const readme = readFileSync(join(__dirname, '../../../local/consul-simulator/README.md'), 'utf8');
+    // Assess
+    for (const row of VERSION_TABLE) expect(readme).toContain(`| \`${row.since}\` |`);
+    for (const row of ENDPOINT_ACL) expect(readme).toContain(`\`${row.endpoint}\``);
   });
 });
