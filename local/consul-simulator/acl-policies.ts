@@ -1,46 +1,21 @@
 /**
  * `/v1/acl/policy*` and `/v1/acl/role*` endpoints, minimal: enough to create the objects tokens link to, read them
- * back (404 texts of ≥ 1.15), list and delete them.
+ * back (404 texts of ≥ 1.15), list and delete them. Roles carry templated policies from 1.17.
  */
 import { createHash } from 'node:crypto';
-import { GLOBAL_MANAGEMENT_POLICY_ID, RESERVED_ID_PREFIX } from './acl-resolver';
-import { requireAcls, decodeBody } from './acl-tokens';
+import { GLOBAL_MANAGEMENT_POLICY_ID, policyLinks, RESERVED_ID_PREFIX } from './acl-resolver';
+import { POLICY_SPEC, roleSpec } from './acl-specs';
+import { renderTemplatedPolicies, TemplatedPolicyInput, templatedPolicyHashParts, validateTemplatedPolicies } from './acl-templated-policies';
+import { authorizeAclWrite, decodeBody, requireAcls } from './acl-tokens';
 import { resolveLinks, validateNodeIdentities, validateServiceIdentities } from './acl-token-writer';
-import { F, StructSpec } from './go-decode';
 import { isUuid, newUuid } from './go-format';
 import { badRequest, notFound, rpcError } from './http-errors';
 import { parsePolicyRules } from './policy-rules';
-import { beginServerRead, checkDatacenter, jsonReply, queryReply, requireLeader } from './query';
+import { beginServerRead, jsonReply, queryReply } from './query';
 import { RequestContext } from './request-context';
 import { Route } from './router';
 import { AclPolicyRecord, AclRoleRecord, SimulatorStore } from './store';
-import { policyLinks } from './acl-resolver';
 import { SimulatorCore } from './types';
-
-const POLICY_SPEC: StructSpec = {
-  struct: 'structs.ACLPolicy',
-  fields: { ID: F.str, Name: F.str, Description: F.str, Rules: F.str, Datacenters: F.strs },
-};
-
-const ROLE_SPEC: StructSpec = {
-  struct: 'structs.ACLRole',
-  fields: {
-    ID: F.str,
-    Name: F.str,
-    Description: F.str,
-    Policies: { t: 'array', go: '[]structs.ACLRolePolicyLink', of: { struct: 'structs.ACLRolePolicyLink', fields: { ID: F.str, Name: F.str } } },
-    ServiceIdentities: {
-      t: 'array',
-      go: 'structs.ACLServiceIdentities',
-      of: { struct: 'structs.ACLServiceIdentity', fields: { ServiceName: F.str, Datacenters: F.strs } },
-    },
-    NodeIdentities: {
-      t: 'array',
-      go: 'structs.ACLNodeIdentities',
-      of: { struct: 'structs.ACLNodeIdentity', fields: { NodeName: F.str, Datacenter: F.str } },
-    },
-  },
-};
 
 /** A policy as a client sends it. */
 export interface PolicyInput {
@@ -59,6 +34,8 @@ export interface RoleInput {
   Policies?: { ID?: string; Name?: string }[];
   ServiceIdentities?: { ServiceName?: string; Datacenters?: string[] }[];
   NodeIdentities?: { NodeName?: string; Datacenter?: string }[];
+  /** Consul ≥ 1.17. */
+  TemplatedPolicies?: TemplatedPolicyInput[];
 }
 
 const NAME_RE = /^[A-Za-z0-9\-_]{1,128}$/;
@@ -105,7 +82,8 @@ export function writePolicy(store: SimulatorStore, input: PolicyInput): AclPolic
 }
 
 /** Creates or updates a role with Consul's validation texts (`ACL.RoleSet`). */
-export function writeRole(store: SimulatorStore, input: RoleInput): AclRoleRecord {
+export function writeRole(core: SimulatorCore, input: RoleInput): AclRoleRecord {
+  const store = core.store;
   const id = input.ID ?? '';
   const existing = id ? store.roles.get(id) : undefined;
   if (id && !existing) throw rpcError(`cannot find role ${id}`);
@@ -116,6 +94,7 @@ export function writeRole(store: SimulatorStore, input: RoleInput): AclRoleRecor
   const policies = resolveLinks(input.Policies ?? [], 'policy', (n) => [...store.policies.values()].find((p) => p.Name === n)?.ID, (pid) => store.policies.has(pid));
   const services = validateServiceIdentities(input.ServiceIdentities ?? [], false);
   const nodes = validateNodeIdentities(input.NodeIdentities ?? []);
+  const templated = validateTemplatedPolicies(input.TemplatedPolicies ?? [], core.profile.features.templatedPolicyNames, 'role', false);
   const index = store.commit('acl-roles');
   const role: AclRoleRecord = {
     ID: id || newUuid(),
@@ -124,7 +103,14 @@ export function writeRole(store: SimulatorStore, input: RoleInput): AclRoleRecor
     Policies: policies,
     ServiceIdentities: services,
     NodeIdentities: nodes,
-    Hash: hash(name, input.Description ?? '', policies.map((p) => p.ID).join(','), services.map((s) => s.ServiceName).join(',')),
+    ...(templated.length ? { TemplatedPolicies: templated } : {}),
+    Hash: hash(
+      name,
+      input.Description ?? '',
+      policies.map((p) => p.ID).join(','),
+      services.map((s) => s.ServiceName).join(','),
+      ...templated.flatMap(templatedPolicyHashParts),
+    ),
     CreateIndex: existing?.CreateIndex ?? index,
     ModifyIndex: index,
   };
@@ -148,6 +134,7 @@ export function renderPolicy(p: AclPolicyRecord, stub = false): Record<string, u
 
 function renderRole(core: SimulatorCore, r: AclRoleRecord): Record<string, unknown> {
   const policies = policyLinks(core, r.Policies);
+  const templated = core.profile.features.templatedPolicies ? (r.TemplatedPolicies ?? []) : [];
   return {
     ID: r.ID,
     Name: r.Name,
@@ -155,21 +142,16 @@ function renderRole(core: SimulatorCore, r: AclRoleRecord): Record<string, unkno
     ...(policies.length ? { Policies: policies } : {}),
     ...(r.ServiceIdentities.length ? { ServiceIdentities: r.ServiceIdentities } : {}),
     ...(r.NodeIdentities.length ? { NodeIdentities: r.NodeIdentities } : {}),
+    ...(templated.length ? { TemplatedPolicies: renderTemplatedPolicies(templated) } : {}),
     Hash: r.Hash,
     CreateIndex: r.CreateIndex,
     ModifyIndex: r.ModifyIndex,
   };
 }
 
-function authorizeWrite(ctx: RequestContext): void {
-  checkDatacenter(ctx);
-  requireLeader(ctx, false);
-  ctx.authorize().require('acl', 'write');
-}
-
 function authorizeRead(ctx: RequestContext): void {
   beginServerRead(ctx);
-  ctx.authorize().require('acl', 'read');
+  ctx.enforceAcl();
 }
 
 /** Routes of one ACL object family (policy or role). */
@@ -179,21 +161,23 @@ function objectRoutes(kind: 'policy' | 'role'): Route[] {
   const map = (core: SimulatorCore) => (kind === 'policy' ? core.store.policies : core.store.roles) as Map<string, AclPolicyRecord | AclRoleRecord>;
   const render = (core: SimulatorCore, o: AclPolicyRecord | AclRoleRecord, stub = false) =>
     kind === 'policy' ? renderPolicy(o as AclPolicyRecord, stub) : renderRole(core, o as AclRoleRecord);
-  const write = async (ctx: RequestContext, id: string) => {
-    const body = await decodeBody(ctx, kind === 'policy' ? POLICY_SPEC : ROLE_SPEC, Kind);
+  const write = async (ctx: RequestContext, id: string, create: boolean) => {
+    const body = await decodeBody(ctx, kind === 'policy' ? POLICY_SPEC : roleSpec(ctx.core.profile.features), Kind);
+    // aclPolicyWriteInternal: a create must not name the ID; an update's body ID must match the URL.
+    if (create && kind === 'policy' && body.ID) throw badRequest('Cannot specify the ID when creating a new policy');
     if (id && body.ID && body.ID !== id) throw badRequest(`${Kind} ID in URL and payload do not match`);
-    authorizeWrite(ctx);
+    authorizeAclWrite(ctx);
     const input = { ...body, ID: id || (body.ID as string | undefined) };
-    const saved = kind === 'policy' ? writePolicy(ctx.core.store, input as PolicyInput) : writeRole(ctx.core.store, input as RoleInput);
+    const saved = kind === 'policy' ? writePolicy(ctx.core.store, input as PolicyInput) : writeRole(ctx.core, input as RoleInput);
     return jsonReply(ctx, render(ctx.core, saved));
   };
   const crud = async (ctx: RequestContext) => {
     requireAcls(ctx);
     const id = ctx.suffix;
-    if (ctx.method === 'PUT') return write(ctx, id);
+    if (ctx.method === 'PUT') return write(ctx, id, false);
     if (id === '') throw badRequest(`Missing ${kind} ID`);
     if (ctx.method === 'DELETE') {
-      authorizeWrite(ctx);
+      authorizeAclWrite(ctx);
       if (!map(ctx.core).has(id)) throw notFound(`Cannot find ${kind} to delete`);
       if (id.startsWith(RESERVED_ID_PREFIX)) throw rpcError(`Delete operation not permitted on the builtin ${kind}`);
       map(ctx.core).delete(id);
@@ -214,14 +198,13 @@ function objectRoutes(kind: 'policy' | 'role'): Route[] {
   };
   const create = async (ctx: RequestContext) => {
     requireAcls(ctx);
-    return write(ctx, '');
+    return write(ctx, '', true);
   };
   const plural = kind === 'policy' ? 'policies' : 'roles';
-  const perm = (level: 'read' | 'write') => () => ({ resource: 'acl', level }) as const;
   return [
-    { pattern: `/v1/acl/${kind}`, methods: ['PUT'], handler: create, permission: perm('write') },
-    { pattern: `/v1/acl/${kind}/`, methods: ['GET', 'PUT', 'DELETE'], handler: crud, permission: (ctx) => perm(ctx.method === 'GET' ? 'read' : 'write')() },
-    { pattern: `/v1/acl/${plural}`, methods: ['GET'], handler: list, permission: perm('read') },
+    { pattern: `/v1/acl/${kind}`, methods: ['PUT'], handler: create },
+    { pattern: `/v1/acl/${kind}/`, methods: ['GET', 'PUT', 'DELETE'], handler: crud },
+    { pattern: `/v1/acl/${plural}`, methods: ['GET'], handler: list },
   ];
 }
 

@@ -1,11 +1,12 @@
 /**
- * Token resolution: secret → stored token → {@link Authorizer}, expanding roles, policies, service identities and
- * node identities the way Consul's ACL resolver does.
+ * Token resolution: secret → stored token → {@link Authorizer}, expanding roles, policies, service identities, node
+ * identities and templated policies (≥ 1.17) into synthetic policies the way Consul's ACL resolver does.
  */
+import { templatedPolicyRules } from './acl-templated-policies';
 import { aclNotFound } from './http-errors';
 import { Authorizer } from './permissions';
 import { parsePolicyRules, ParsedRules } from './policy-rules';
-import { AclTokenRecord, IdLink, NodeIdentity, ServiceIdentity } from './store';
+import { AclTokenRecord, IdLink, NodeIdentity, ServiceIdentity, TemplatedPolicyRecord } from './store';
 import { SimulatorCore } from './types';
 
 /** AccessorID of the anonymous token. */
@@ -59,12 +60,14 @@ export function authorizerFor(core: SimulatorCore, token: AclTokenRecord | undef
   const policyIds = new Set(token.Policies.map((p) => p.ID));
   const serviceIds = [...token.ServiceIdentities];
   const nodeIds = [...token.NodeIdentities];
+  const templated: TemplatedPolicyRecord[] = [...(token.TemplatedPolicies ?? [])];
   for (const link of token.Roles) {
     const role = core.store.roles.get(link.ID);
     if (!role) continue;
     role.Policies.forEach((p) => policyIds.add(p.ID));
     serviceIds.push(...role.ServiceIdentities);
     nodeIds.push(...role.NodeIdentities);
+    templated.push(...(role.TemplatedPolicies ?? []));
   }
   const rules: ParsedRules[] = [];
   for (const id of policyIds) {
@@ -75,6 +78,7 @@ export function authorizerFor(core: SimulatorCore, token: AclTokenRecord | undef
   }
   rules.push(...serviceIds.map((s) => serviceIdentityRules(s, core.options.datacenter)));
   rules.push(...nodeIds.map((n) => nodeIdentityRules(n, core.options.datacenter)));
+  if (core.profile.features.templatedPolicies) rules.push(...templated.map((tp) => templatedPolicyRules(tp, core.options.datacenter)));
   return new Authorizer(token.AccessorID, rules, policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID), settings);
 }
 

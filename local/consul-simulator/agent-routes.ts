@@ -1,6 +1,6 @@
 /**
- * Agent, status and operator endpoints: `/v1/agent/self` (`agent:read` on the node), `/v1/status/leader|peers`,
- * `/v1/operator/raft/configuration` (`operator:read`).
+ * Agent, status and operator endpoints: `/v1/agent/self` (`agent:read` on the node; `xDS` with the gRPC ports),
+ * `/v1/status/leader|peers`, `/v1/operator/raft/configuration` (`operator:read`).
  */
 import { formatGoDuration } from './go-format';
 import { checkDatacenter, jsonReply, parseQueryOptions, requireLeader } from './query';
@@ -29,7 +29,7 @@ function debugConfig(core: SimulatorCore): Record<string, unknown> {
       EnterpriseMeta: {},
       NodeName: o.nodeName,
     },
-    ACLTokenReplication: false,
+    ACLTokenReplication: o.primaryDatacenter !== o.datacenter,
     ACLTokens: {
       ACLAgentRecoveryToken: 'hidden',
       ACLAgentToken: 'hidden',
@@ -44,10 +44,12 @@ function debugConfig(core: SimulatorCore): Record<string, unknown> {
     ConnectCAProvider: 'consul',
     ConnectEnabled: true,
     Datacenter: o.datacenter,
-    ...(o.defaultIntentionPolicy === undefined ? {} : { DefaultIntentionPolicy: o.defaultIntentionPolicy }),
+    ...(o.defaultIntentionPolicy === undefined || !core.profile.features.defaultIntentionPolicy
+      ? {}
+      : { DefaultIntentionPolicy: o.defaultIntentionPolicy }),
     NodeID: core.nodeId,
     NodeName: o.nodeName,
-    PrimaryDatacenter: o.datacenter,
+    PrimaryDatacenter: o.primaryDatacenter,
     Revision: REVISION,
     ServerMode: o.agentKind === 'server',
     Version: core.runtime.version,
@@ -55,15 +57,28 @@ function debugConfig(core: SimulatorCore): Record<string, unknown> {
   };
 }
 
+/** Envoy versions `xDS.SupportedProxies.envoy` lists (Consul 1.17.0/1.17.1 CHANGELOG; not modelled per version). */
+const ENVOY_VERSIONS = ['1.27.2', '1.26.6', '1.25.11', '1.24.12'];
+
+/**
+ * `Self.XDS` (JSON key `xDS`, consul-api.md correction 1): `Ports` has both gRPC ports (−1 when off); the deprecated
+ * `Port` prefers the TLS port and falls back to plaintext (`AgentSelf`, agent/agent_endpoint.go).
+ */
+function xdsSelf(core: SimulatorCore): Record<string, unknown> {
+  const plaintext = core.options.grpcPort;
+  const tls = core.runtime.grpcTlsPort ?? -1;
+  return { SupportedProxies: { envoy: ENVOY_VERSIONS }, Port: tls > 0 ? tls : plaintext, Ports: { Plaintext: plaintext, TLS: tls } };
+}
+
 function selfHandler(ctx: RequestContext) {
   const core = ctx.core;
   const o = core.options;
-  ctx.authorize().require('agent', 'read', o.nodeName);
+  ctx.enforceAcl();
   const server = o.agentKind === 'server';
   return jsonReply(ctx, {
     Config: {
       Datacenter: o.datacenter,
-      PrimaryDatacenter: o.datacenter,
+      PrimaryDatacenter: o.primaryDatacenter,
       NodeName: o.nodeName,
       NodeID: core.nodeId,
       Revision: REVISION,
@@ -91,17 +106,19 @@ function selfHandler(ctx: RequestContext) {
       consul: { acl: o.aclsEnabled ? 'enabled' : 'disabled', known_servers: '1', leader: String(core.runtime.leader && server), server: String(server) },
     },
     Meta: { 'consul-network-segment': '', 'consul-version': core.runtime.version },
-    XDS: { SupportedProxies: { envoy: ['1.27.2', '1.26.6', '1.25.11', '1.24.12'] }, Port: 8502, Ports: { Plaintext: 8502, TLS: -1 } },
+    xDS: xdsSelf(core),
   });
 }
 
 function leaderHandler(ctx: RequestContext) {
   checkDatacenter(ctx);
+  ctx.enforceAcl();
   return jsonReply(ctx, ctx.core.runtime.leader ? ctx.core.serverAddress : '');
 }
 
 function peersHandler(ctx: RequestContext) {
   checkDatacenter(ctx);
+  ctx.enforceAcl();
   return jsonReply(ctx, [ctx.core.serverAddress]);
 }
 
@@ -109,7 +126,7 @@ function raftConfigHandler(ctx: RequestContext) {
   const opts = parseQueryOptions(ctx);
   checkDatacenter(ctx);
   requireLeader(ctx, opts.stale);
-  ctx.authorize().require('operator', 'read');
+  ctx.enforceAcl();
   const core = ctx.core;
   return jsonReply(ctx, {
     Servers: [{ ID: core.nodeId, Node: core.options.nodeName, Address: core.serverAddress, Leader: core.runtime.leader, Voter: true }],
@@ -119,14 +136,8 @@ function raftConfigHandler(ctx: RequestContext) {
 
 /** Agent/status/operator routes. */
 export const agentRoutes: Route[] = [
-  {
-    pattern: '/v1/agent/self',
-    methods: ['GET'],
-    handler: selfHandler,
-    local: true,
-    permission: (ctx) => ({ resource: 'agent', level: 'read', name: ctx.core.options.nodeName }),
-  },
+  { pattern: '/v1/agent/self', methods: ['GET'], handler: selfHandler, local: true },
   { pattern: '/v1/status/leader', methods: ['GET'], handler: leaderHandler },
   { pattern: '/v1/status/peers', methods: ['GET'], handler: peersHandler },
-  { pattern: '/v1/operator/raft/configuration', methods: ['GET'], handler: raftConfigHandler, permission: () => ({ resource: 'operator', level: 'read' }) },
+  { pattern: '/v1/operator/raft/configuration', methods: ['GET'], handler: raftConfigHandler },
 ];

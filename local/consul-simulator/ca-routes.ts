@@ -2,7 +2,7 @@
  * Connect CA endpoints (consul-api.md §4): roots (server and agent-cached), CA configuration (`operator:write`),
  * and the agent's leaf certificate (`service:write`, `X-Cache`).
  */
-import { decodeStruct, F, parseGoJson } from './go-decode';
+import { decodeStruct, F, parseGoJson, StructSpec } from './go-decode';
 import { badRequest } from './http-errors';
 import { beginServerRead, blockOn, checkDatacenter, parseQueryOptions, queryMetaHeaders, queryReply, requireLeader } from './query';
 import { textReply } from './reply';
@@ -10,6 +10,23 @@ import { RequestContext } from './request-context';
 import { Route } from './router';
 import { CaRootRecord } from './store';
 import { SimulatorCore } from './types';
+
+/**
+ * `structs.CAConfiguration` through its `UnmarshalJSON` (snake-case `force_without_cross_signing` accepted;
+ * `ClusterID` is `json:"-"`, so unknown), decoded strictly like every `decodeBody`.
+ */
+const CA_CONFIG_SPEC: StructSpec = {
+  struct: 'structs.CAConfiguration',
+  fields: {
+    Provider: F.str,
+    Config: F.map('map[string]interface {}'),
+    State: F.map(),
+    ForceWithoutCrossSigning: F.bool,
+    force_without_cross_signing: F.bool,
+    CreateIndex: F.num(),
+    ModifyIndex: F.num(),
+  },
+};
 
 /** `structs.CARoot` JSON (signing material stripped; SerialNumber as an exact uint64 number). */
 function renderRoot(r: CaRootRecord): Record<string, unknown> {
@@ -50,6 +67,7 @@ function agentCacheHeaders(core: SimulatorCore, index: number): Record<string, s
 async function rootsHandler(ctx: RequestContext) {
   const agent = ctx.path.startsWith('/v1/agent/');
   const opts = agent ? parseQueryOptions(ctx) : beginServerRead(ctx);
+  ctx.enforceAcl();
   await blockOn(ctx.core, opts, ['connect-ca-roots']);
   const index = ctx.core.store.tableIndex('connect-ca-roots');
   if (!agent && ctx.query.get('pem') === 'true') {
@@ -64,15 +82,12 @@ async function configHandler(ctx: RequestContext) {
     checkDatacenter(ctx);
     let body: Record<string, unknown>;
     try {
-      body = decodeStruct(parseGoJson((await ctx.readBody()).toString('utf8')), {
-        struct: 'structs.CAConfiguration',
-        fields: { Provider: F.str, Config: F.map('map[string]interface {}'), ForceWithoutCrossSigning: F.bool },
-      });
+      body = decodeStruct(parseGoJson((await ctx.readBody()).toString('utf8')), CA_CONFIG_SPEC);
     } catch (err) {
       throw badRequest(`Request decode failed: ${(err as Error).message}`);
     }
     requireLeader(ctx, false);
-    ctx.authorize().require('operator', 'write');
+    ctx.enforceAcl();
     const ttl = (body.Config as Record<string, unknown> | undefined)?.LeafCertTTL;
     const index = ctx.core.store.commit('connect-ca-config');
     const current = ctx.core.store.caConfig;
@@ -81,7 +96,7 @@ async function configHandler(ctx: RequestContext) {
     return textReply(200, '');
   }
   const opts = beginServerRead(ctx);
-  ctx.authorize().require('operator', 'write');
+  ctx.enforceAcl();
   await blockOn(ctx.core, opts, ['connect-ca-config']);
   const cfg = ctx.core.store.caConfig;
   const sorted = Object.fromEntries(Object.entries(cfg.Config).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -92,8 +107,8 @@ async function configHandler(ctx: RequestContext) {
 async function leafHandler(ctx: RequestContext) {
   parseQueryOptions(ctx);
   const service = decodeURIComponent(ctx.suffix);
-  ctx.authorize().require('service', 'write', service);
-  const { leaf, hit, ageSeconds } = await ctx.core.ca.leaf(service, ctx.core.runtime.leader);
+  ctx.enforceAcl();
+  const { leaf, hit, ageSeconds } = await ctx.core.ca.leaf(service, ctx.core.runtime.leader, ctx.secret);
   const cache: Record<string, string> = hit ? { 'X-Cache': 'HIT', Age: String(ageSeconds) } : { 'X-Cache': 'MISS' };
   return queryReply(ctx, leaf, leaf.ModifyIndex, cache);
 }
@@ -102,12 +117,6 @@ async function leafHandler(ctx: RequestContext) {
 export const caRoutes: Route[] = [
   { pattern: '/v1/connect/ca/roots', methods: ['GET'], handler: rootsHandler },
   { pattern: '/v1/agent/connect/ca/roots', methods: ['GET'], handler: rootsHandler, local: true },
-  { pattern: '/v1/connect/ca/configuration', methods: ['GET', 'PUT'], handler: configHandler, permission: () => ({ resource: 'operator', level: 'write' }) },
-  {
-    pattern: '/v1/agent/connect/ca/leaf/',
-    methods: ['GET'],
-    handler: leafHandler,
-    local: true,
-    permission: (ctx) => ({ resource: 'service', level: 'write', name: decodeURIComponent(ctx.suffix) }),
-  },
+  { pattern: '/v1/connect/ca/configuration', methods: ['GET', 'PUT'], handler: configHandler },
+  { pattern: '/v1/agent/connect/ca/leaf/', methods: ['GET'], handler: leafHandler, local: true },
 ];

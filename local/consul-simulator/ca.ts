@@ -2,7 +2,9 @@
  * A real Connect CA (consul provider): an EC P-256 root created with @peculiar/x509 and leaf certificates signed by
  * it with the SPIFFE URI SAN `spiffe://<trust-domain>/ns/default/dc/<dc>/svc/<service>`. The agent-side leaf cache
  * reissues after the renewal window (60–90 % of the lifetime, like `calculateSoftExpiry`), after expiry, or when the
- * active root changes. Test hooks choose validities, pin leaves and rotate or expire roots.
+ * active root changes. Its key follows the version profile (consul-api.md correction 5): on 1.15 it includes the
+ * request token (`datacenter/token/service`), so a caller with its own token gets a different leaf than the sidecar
+ * holds; from 1.16 every caller gets the same leaf. Test hooks choose validities, pin leaves and rotate or expire roots.
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -10,6 +12,7 @@ import { createHash, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { colonHex, formatGoDuration, parseGoDuration, rfc3339Seconds } from './go-format';
 import { noLeader } from './http-errors';
 import { CaRootRecord, SimulatorStore } from './store';
+import { ConsulProfile } from './version-profiles';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -50,6 +53,12 @@ interface CachedLeaf {
   readonly fetchedAt: number;
 }
 
+/**
+ * The token the service's sidecar fetches its leaf with. Test hooks (`leaf()` without a token, `pinLeaf`) act as the
+ * sidecar, so on 1.15 a request with any other token gets a leaf of its own.
+ */
+export const SIDECAR_TOKEN = '<sidecar>';
+
 /** Options of {@link ConnectCa.rotateRoot}. */
 export interface RotateRootOptions {
   /** @default - now */
@@ -71,7 +80,13 @@ export class ConnectCa {
     private readonly store: SimulatorStore,
     private readonly datacenter: string,
     private readonly now: () => Date,
+    private readonly profile: () => ConsulProfile,
   ) {}
+
+  /** The agent cache key of a leaf request: with the token on 1.15 (`leafCachePerToken`), without from 1.16. */
+  private cacheKey(service: string, token: string): string {
+    return this.profile().features.leafCachePerToken ? `${service}\u0000${token}` : service;
+  }
 
   /** Creates the first root when the store has none. */
   async init(): Promise<void> {
@@ -107,23 +122,30 @@ export class ConnectCa {
     this.validityOverride = typeof validity === 'function' || validity === undefined ? validity : () => validity;
   }
 
-  /** Issues a leaf with `validity` now and pins it: the agent serves it (even expired) until the cache is cleared. */
+  /**
+   * Issues a leaf with `validity` now and pins it for the sidecar: the agent serves it (even expired) to the sidecar
+   * (and from 1.16 to every caller) until the cache is cleared.
+   */
   async pinLeaf(service: string, validity: Validity): Promise<IssuedLeaf> {
     const leaf = await this.issue(service, validity);
-    this.cache.set(service, { leaf, rootId: this.activeRoot().ID, validity, softExpiry: Infinity, pinned: true, fetchedAt: this.now().getTime() });
+    this.cache.set(this.cacheKey(service, SIDECAR_TOKEN), { leaf, rootId: this.activeRoot().ID, validity, softExpiry: Infinity, pinned: true, fetchedAt: this.now().getTime() });
     return leaf;
   }
 
-  /** Forgets cached leaves (one service or all), forcing reissue on the next request. */
+  /** Forgets cached leaves (one service, for every token, or all), forcing reissue on the next request. */
   clearLeafCache(service?: string): void {
     if (service === undefined) this.cache.clear();
-    else this.cache.delete(service);
+    else for (const key of [...this.cache.keys()]) if (key === service || key.startsWith(`${service}\u0000`)) this.cache.delete(key);
   }
 
-  /** The agent's leaf for `service`: cached (`hit`) or freshly signed. Without a leader only the cache can answer. */
-  async leaf(service: string, leader: boolean): Promise<{ leaf: IssuedLeaf; hit: boolean; ageSeconds: number }> {
+  /**
+   * The agent's leaf for `service` as a request with `token` gets it: cached (`hit`) or freshly signed. Without a
+   * leader only the cache can answer. The default token is the sidecar's ({@link SIDECAR_TOKEN}).
+   */
+  async leaf(service: string, leader: boolean, token: string = SIDECAR_TOKEN): Promise<{ leaf: IssuedLeaf; hit: boolean; ageSeconds: number }> {
     const now = this.now().getTime();
-    const cached = this.cache.get(service);
+    const key = this.cacheKey(service, token);
+    const cached = this.cache.get(key);
     const fresh =
       cached && (cached.pinned || (now < cached.softExpiry && now < cached.validity.notAfter.getTime() && cached.rootId === this.activeRoot().ID));
     if (cached && (fresh || !leader)) return { leaf: cached.leaf, hit: true, ageSeconds: Math.round((now - cached.fetchedAt) / 1000) };
@@ -132,7 +154,7 @@ export class ConnectCa {
     const leaf = await this.issue(service, validity);
     const life = validity.notAfter.getTime() - validity.notBefore.getTime();
     const softExpiry = validity.notBefore.getTime() + life * (0.6 + Math.random() * 0.3);
-    this.cache.set(service, { leaf, rootId: this.activeRoot().ID, validity, softExpiry, pinned: false, fetchedAt: now });
+    this.cache.set(key, { leaf, rootId: this.activeRoot().ID, validity, softExpiry, pinned: false, fetchedAt: now });
     return { leaf, hit: false, ageSeconds: 0 };
   }
 

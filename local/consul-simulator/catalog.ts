@@ -1,6 +1,7 @@
 /**
  * Catalog endpoints: `/v1/catalog/services`, `/v1/catalog/service/:name` and `/v1/catalog/connect/:service`, with
- * ACL filtering (`service:read`) and the `X-Consul-Results-Filtered-By-ACLs` header for non-anonymous tokens.
+ * ACL filtering from `ENDPOINT_ACL` (`service:read`; per instance also `node:read`) and the
+ * `X-Consul-Results-Filtered-By-ACLs` header for non-anonymous tokens.
  */
 import { ANONYMOUS_ACCESSOR_ID } from './acl-resolver';
 import { beginServerRead, blockOn, queryReply } from './query';
@@ -109,12 +110,12 @@ function filteredHeader(ctx: RequestContext, filtered: boolean): Record<string, 
 
 async function servicesHandler(ctx: RequestContext) {
   const opts = beginServerRead(ctx);
-  const authz = ctx.authorize();
+  const visible = ctx.aclFilter();
   await blockOn(ctx.core, opts, ['catalog']);
   const out: Record<string, string[]> = {};
   let filtered = false;
   for (const s of sorted(ctx.core)) {
-    if (!authz.allowed('service', 'read', s.ServiceName)) {
+    if (!visible({ name: s.ServiceName })) {
       filtered = true;
       continue;
     }
@@ -129,15 +130,16 @@ function nodesHandler(connect: boolean) {
   return async (ctx: RequestContext) => {
     const opts = beginServerRead(ctx);
     const name = decodeURIComponent(ctx.suffix);
-    const authz = ctx.authorize();
+    const allow = ctx.aclFilter();
     await blockOn(ctx.core, opts, ['catalog']);
     const tag = ctx.query.get('tag');
-    const allowed = authz.allowed('service', 'read', name);
     const matches = sorted(ctx.core).filter((s) =>
       connect ? s.ServiceProxy?.DestinationServiceName === name || (s.ConnectNative && s.ServiceName === name) : s.ServiceName === name,
     );
-    const visible = allowed ? matches.filter((s) => !tag || s.ServiceTags.includes(tag)) : [];
-    const filtered = !allowed && matches.length > 0;
+    // filterServiceNodes: each instance needs node:read on its node and service:read on its service.
+    const allowed = matches.filter((s) => allow({ node: s.Node, name: s.ServiceName }));
+    const visible = allowed.filter((s) => !tag || s.ServiceTags.includes(tag));
+    const filtered = allowed.length < matches.length;
     return queryReply(ctx, visible.map((s) => renderServiceNode(ctx.core, s)), ctx.core.store.tableIndex('catalog'), filteredHeader(ctx, filtered));
   };
 }

@@ -1,32 +1,20 @@
 /**
  * `/v1/config*` endpoints (`agent/config_endpoint.go`): apply, get, list and delete config entries, with each kind's
- * read/write permission (`CanRead`/`CanWrite`) and normalization.
+ * read/write permission from `ENDPOINT_ACL`/`CONFIG_ENTRY_ACL` and normalization. Unknown keys are refused like
+ * `validateUnusedKeys` does.
  */
-import { ConsulHttpError, notFound, rpcError, badRequest, AclResource, AccessLevel } from './http-errors';
+import { unknownConfigKeys } from './config-entry-keys';
+import { CONFIG_ENTRY_ACL } from './endpoint-acl';
+import { ConsulHttpError, notFound, rpcError, badRequest } from './http-errors';
 import { GoDecodeError, parseGoJson } from './go-decode';
 import { field, normalizeServiceIntentions } from './intentions';
 import { blockOn, beginServerRead, checkDatacenter, jsonReply, queryMetaHeaders, queryReply, requireLeader } from './query';
 import { RequestContext } from './request-context';
-import { PermissionDescriptor, Route } from './router';
+import { Route } from './router';
 import { ConfigEntryBody, ConfigEntryRecord, SimulatorStore } from './store';
 
-type Perm = (name: string) => PermissionDescriptor | undefined;
-const svc = (level: AccessLevel): Perm => (name) => ({ resource: 'service', level, name });
-const res = (resource: AclResource, level: AccessLevel): Perm => () => ({ resource, level });
-const none: Perm = () => undefined;
-
-/** Per kind: read/write permission and a fixed name where Consul enforces one. */
-const KINDS: Record<string, { read: Perm; write: Perm; fixedName?: string }> = {
-  'service-intentions': { read: (name) => ({ resource: 'intention', level: 'read', name }), write: (name) => ({ resource: 'intention', level: 'write', name }) },
-  'service-defaults': { read: svc('read'), write: svc('write') },
-  'service-router': { read: svc('read'), write: svc('write') },
-  'service-splitter': { read: svc('read'), write: svc('write') },
-  'service-resolver': { read: svc('read'), write: svc('write') },
-  'proxy-defaults': { read: none, write: res('mesh', 'write'), fixedName: 'global' },
-  mesh: { read: none, write: res('mesh', 'write'), fixedName: 'mesh' },
-  'ingress-gateway': { read: svc('read'), write: res('operator', 'write') },
-  'terminating-gateway': { read: svc('read'), write: res('operator', 'write') },
-};
+/** Kinds with a fixed name (`proxy-defaults` is always `global`, the mesh entry `mesh`). */
+const FIXED_NAMES: Readonly<Record<string, string>> = { 'proxy-defaults': 'global', mesh: 'mesh' };
 
 /** `structs.MakeConfigEntry`'s error for an unknown kind. */
 function kindError(kind: string): string {
@@ -36,11 +24,11 @@ function kindError(kind: string): string {
 /** Normalizes and validates an entry for storage (Kind/Name first, indexes filled by the caller). */
 export function normalizeConfigEntry(raw: Record<string, unknown>): ConfigEntryBody {
   const kind = String(field(raw, 'Kind'));
-  if (!KINDS[kind]) throw rpcError(kindError(kind));
+  if (!CONFIG_ENTRY_ACL[kind]) throw rpcError(kindError(kind));
   if (kind === 'service-intentions') return normalizeServiceIntentions(raw);
-  const spec = KINDS[kind];
+  const fixedName = FIXED_NAMES[kind];
   const name = ((field(raw, 'Name') as string | undefined) ?? '') || (kind === 'mesh' ? 'mesh' : '');
-  if (spec.fixedName && name !== spec.fixedName) throw rpcError(`invalid name ("${name}"), only "${spec.fixedName}" is supported`);
+  if (fixedName && name !== fixedName) throw rpcError(`invalid name ("${name}"), only "${fixedName}" is supported`);
   if (name === '') throw rpcError('Name is required');
   const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !['kind', 'name', 'createindex', 'modifyindex'].includes(k.toLowerCase())));
   if (kind === 'mesh') return { Kind: kind, Name: name, TransparentProxy: { MeshDestinationsOnly: false }, ...rest };
@@ -74,7 +62,9 @@ async function applyHandler(ctx: RequestContext) {
     raw = parsed as Record<string, unknown>;
     const kind = field(raw, 'Kind');
     if (typeof kind !== 'string') throw new GoDecodeError('Payload does not contain a kind/Kind key at the top level');
-    if (!KINDS[kind]) throw new GoDecodeError(kindError(kind));
+    if (!CONFIG_ENTRY_ACL[kind]) throw new GoDecodeError(kindError(kind));
+    const unknown = unknownConfigKeys(kind, raw);
+    if (unknown) throw new GoDecodeError(unknown);
   } catch (err) {
     throw badRequest(`Request decoding failed: ${(err as Error).message}`);
   }
@@ -83,9 +73,7 @@ async function applyHandler(ctx: RequestContext) {
   if (casText && !/^\d+$/.test(casText)) throw new ConsulHttpError(500, `strconv.ParseUint: parsing "${casText}": invalid syntax`);
   requireLeader(ctx, false);
   const entry = normalizeConfigEntry(raw);
-  const perm = KINDS[String(entry.Kind)].write(String(entry.Name));
-  if (perm) ctx.authorize().require(perm.resource, perm.level, perm.name);
-  else ctx.authorize();
+  ctx.enforceAcl({ kind: entry.Kind, name: entry.Name });
   return jsonReply(ctx, upsertConfigEntry(ctx.core.store, entry, cas));
 }
 
@@ -96,24 +84,20 @@ async function getOrDeleteHandler(ctx: RequestContext) {
   if (ctx.method === 'DELETE') return deleteHandler(ctx, kind, name, args.length);
   const opts = beginServerRead(ctx);
   if (args.length > 2 && name === '') throw notFound('Must provide either a kind or both kind and name');
-  const spec = KINDS[kind];
-  if (!spec) throw rpcError(kindError(kind));
-  const authz = ctx.authorize();
-  await blockOn(ctx.core, opts, ['config-entries']);
-  const index = ctx.core.store.tableIndex('config-entries');
+  if (!CONFIG_ENTRY_ACL[kind]) throw rpcError(kindError(kind));
   if (args.length === 1) {
+    const visible = ctx.aclFilter('list');
+    await blockOn(ctx.core, opts, ['config-entries']);
     const list = [...ctx.core.store.configEntries.values()]
       .filter((e) => e.Kind === kind)
-      .filter((e) => {
-        const p = spec.read(e.Name);
-        return !p || authz.allowed(p.resource, p.level, p.name);
-      })
+      .filter((e) => visible({ kind, name: e.Name }))
       .sort((a, b) => (a.Name < b.Name ? -1 : 1))
       .map(renderConfigEntry);
-    return queryReply(ctx, list, index);
+    return queryReply(ctx, list, ctx.core.store.tableIndex('config-entries'));
   }
-  const perm = spec.read(name);
-  if (perm) authz.require(perm.resource, perm.level, perm.name);
+  ctx.enforceAcl({ kind, name });
+  await blockOn(ctx.core, opts, ['config-entries']);
+  const index = ctx.core.store.tableIndex('config-entries');
   const entry = ctx.core.store.configEntries.get(SimulatorStore.entryKey(kind, name));
   if (!entry) {
     const text = `Config entry not found for "${kind}" / "${name}"`;
@@ -125,12 +109,11 @@ async function getOrDeleteHandler(ctx: RequestContext) {
 function deleteHandler(ctx: RequestContext, kind: string, name: string, parts: number) {
   checkDatacenter(ctx);
   if (parts < 2) throw notFound('Must provide both a kind and name to delete');
-  if (!KINDS[kind]) throw badRequest(kindError(kind));
+  if (!CONFIG_ENTRY_ACL[kind]) throw badRequest(kindError(kind));
   const casText = ctx.query.get('cas');
   if (casText && !/^\d+$/.test(casText)) throw new ConsulHttpError(500, `strconv.ParseUint: parsing "${casText}": invalid syntax`);
   requireLeader(ctx, false);
-  const perm = KINDS[kind].write(name);
-  if (perm) ctx.authorize().require(perm.resource, perm.level, perm.name);
+  ctx.enforceAcl({ kind, name });
   const key = SimulatorStore.entryKey(kind, name);
   const existing = ctx.core.store.configEntries.get(key);
   if (casText) {
@@ -148,16 +131,8 @@ export function deleteEntry(store: SimulatorStore, key: string): void {
   store.commit('config-entries');
 }
 
-/** The permission a config request checks (for the `forbidden` fault). */
-function configPermission(ctx: RequestContext): PermissionDescriptor | undefined {
-  const [kind, ...rest] = ctx.suffix.split('/');
-  const spec = KINDS[kind];
-  if (!spec) return undefined;
-  return ctx.method === 'GET' ? spec.read(rest.join('/')) : spec.write(rest.join('/'));
-}
-
 /** Config-entry routes. */
 export const configEntryRoutes: Route[] = [
   { pattern: '/v1/config', methods: ['PUT'], handler: applyHandler },
-  { pattern: '/v1/config/', methods: ['GET', 'DELETE'], handler: getOrDeleteHandler, permission: configPermission },
+  { pattern: '/v1/config/', methods: ['GET', 'DELETE'], handler: getOrDeleteHandler },
 ];

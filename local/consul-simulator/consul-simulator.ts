@@ -1,34 +1,30 @@
 /**
  * `startConsulSimulator`: a Consul HTTP API simulator that follows shared/reference/consul-api.md — exact status
- * codes, plain-text error bodies, Go field names and headers — for the endpoints consul-ops uses, with a state API
- * and fault injection.
+ * codes, plain-text error bodies, Go field names and headers — for the endpoints consul-ops uses, as strict as the
+ * chosen Consul version (`consulVersion`, see version-profiles.ts), with a state API and fault injection.
  *
  * @example
- * const sim = await startConsulSimulator({ defaultPolicy: 'deny' });
+ * const sim = await startConsulSimulator({ consulVersion: '1.15.11', defaultPolicy: 'deny' });
  * const res = await request(`${sim.url}/v1/snapshot`, { headers: { 'X-Consul-Token': sim.managementToken.secretId } });
  * sim.faults.inject({ path: '/v1/snapshot', kind: 'reset-mid-stream', afterBytes: 4096, times: 1 });
  * await sim.stop();
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
-import { aclPolicyRoutes } from './acl-policies';
+import { AclReplication } from './acl-replication';
 import { ANONYMOUS_ACCESSOR_ID, GLOBAL_MANAGEMENT_POLICY_ID, GLOBAL_MANAGEMENT_RULES } from './acl-resolver';
 import { tokenHash } from './acl-token-writer';
-import { aclTokenRoutes } from './acl-tokens';
-import { agentRoutes } from './agent-routes';
 import { ConnectCa, DEFAULT_CA_CONFIG } from './ca';
-import { caRoutes } from './ca-routes';
-import { catalogRoutes, registerService } from './catalog';
-import { configEntryRoutes } from './config-entries';
+import { registerService } from './catalog';
 import { FaultInjector } from './faults';
 import { isUuid, newUuid, nowRfc3339Nano } from './go-format';
-import { intentionRoutes } from './intention-routes';
-import { Router } from './router';
+import { GrpcTlsListener, startGrpcTlsListener } from './grpc-tls';
+import { buildRouter } from './routes';
 import { createRequestHandler, listen, RecordedRequest } from './server';
-import { snapshotRoutes } from './snapshot';
 import { SimulatorState } from './state-api';
 import { SimulatorStore } from './store';
 import { ConsulSimulatorOptions, ResolvedOptions, SimulatorCore, SimulatorRuntime } from './types';
+import { ConsulProfile, DEFAULT_CONSUL_VERSION, resolveConsulProfile } from './version-profiles';
 
 /** A running simulator. */
 export interface ConsulSimulator {
@@ -44,16 +40,26 @@ export interface ConsulSimulator {
   readonly requests: RecordedRequest[];
   /** The resolved options. */
   readonly options: ResolvedOptions;
+  /** The active Consul version profile (changes with `state.setVersion`). */
+  readonly profile: ConsulProfile;
+  /** The port of the real gRPC-TLS listener (`grpcTls`), advertised as `xDS.Ports.TLS`. */
+  readonly grpcTlsPort: number | undefined;
   /** Closes the listener and every open connection. */
   stop(): Promise<void>;
 }
 
-function resolveOptions(o: ConsulSimulatorOptions): ResolvedOptions {
+function resolveOptions(o: ConsulSimulatorOptions, profile: ConsulProfile): ResolvedOptions {
   const aclsEnabled = o.aclsEnabled ?? true;
+  if (o.defaultIntentionPolicy !== undefined && !profile.features.defaultIntentionPolicy) {
+    throw new Error(`defaultIntentionPolicy needs Consul 1.18 or newer: Consul ${profile.version} has no default_intention_policy option`);
+  }
+  const lag = o.aclReplicationLagMs ?? 0;
+  if (!(Number.isFinite(lag) && lag >= 0)) throw new Error(`aclReplicationLagMs must be a number of ms ≥ 0, e.g. 2000; got ${lag}`);
+  const datacenter = o.datacenter ?? 'dc1';
   return {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,
-    datacenter: o.datacenter ?? 'dc1',
+    datacenter,
     nodeName: o.nodeName ?? `consul-sim-${randomBytes(3).toString('hex')}`,
     aclsEnabled,
     defaultPolicy: o.defaultPolicy ?? (aclsEnabled ? 'deny' : 'allow'),
@@ -63,8 +69,13 @@ function resolveOptions(o: ConsulSimulatorOptions): ResolvedOptions {
     snapshotStateBytes: o.snapshotStateBytes,
     gzipLevel: o.gzipLevel,
     agentDefaultToken: o.agentDefaultToken,
+    primaryDatacenter: o.primaryDatacenter ?? datacenter,
+    aclReplicationLagMs: lag,
+    grpcPort: o.grpcPort ?? 8502,
+    grpcTls: o.grpcTls,
   };
 }
+
 
 /** Writes what a freshly bootstrapped cluster has: builtin policy, anonymous and management tokens, consul service. */
 function bootstrap(core: SimulatorCore, managementSecret: string): { accessorId: string; secretId: string } {
@@ -108,23 +119,10 @@ function bootstrap(core: SimulatorCore, managementSecret: string): { accessorId:
   return { accessorId, secretId: managementSecret };
 }
 
-/** Builds every route. */
-function buildRouter(): Router {
-  return new Router().add(
-    ...snapshotRoutes,
-    ...aclTokenRoutes,
-    ...aclPolicyRoutes,
-    ...configEntryRoutes,
-    ...intentionRoutes,
-    ...caRoutes,
-    ...catalogRoutes,
-    ...agentRoutes,
-  );
-}
-
 /** Starts a simulator; stop it with `stop()`. */
 export async function startConsulSimulator(options: ConsulSimulatorOptions = {}): Promise<ConsulSimulator> {
-  const resolved = resolveOptions(options);
+  const profile = resolveConsulProfile(options.consulVersion ?? DEFAULT_CONSUL_VERSION);
+  const resolved = resolveOptions(options, profile);
   if (options.managementSecretId !== undefined && !isUuid(options.managementSecretId)) {
     throw new Error(`managementSecretId must be a UUID, e.g. ${newUuid()}`);
   }
@@ -136,14 +134,18 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     leader: options.leader ?? true,
     leaderLostAt: now().getTime(),
     lastContactOverrideMs: undefined,
-    version: options.version ?? '1.17.0',
+    version: profile.version,
+    grpcTlsPort: undefined,
     restores: [],
     snapshots: [],
   };
-  const ca = new ConnectCa(store, resolved.datacenter, now);
+  // The CA reads the profile lazily: `state.setVersion` can change it later.
+  const ca = new ConnectCa(store, resolved.datacenter, now, () => core.profile);
   const core: SimulatorCore = {
     options: resolved,
+    profile,
     store,
+    replication: new AclReplication(store, resolved.primaryDatacenter !== resolved.datacenter, resolved.aclReplicationLagMs),
     runtime,
     ca,
     faults: new FaultInjector(),
@@ -154,7 +156,16 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
   await ca.init();
   const managementToken = bootstrap(core, options.managementSecretId ?? newUuid());
   const requests: RecordedRequest[] = [];
-  const { server, url } = await listen(core, createRequestHandler(core, buildRouter(), requests));
+  const grpcTls: GrpcTlsListener | undefined = resolved.grpcTls ? await startGrpcTlsListener(resolved.host, resolved.grpcTls) : undefined;
+  runtime.grpcTlsPort = grpcTls?.port;
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(core, createRequestHandler(core, buildRouter(), requests));
+  } catch (err) {
+    await grpcTls?.close();
+    throw err;
+  }
+  const { server, url } = listening;
   return {
     url,
     managementToken,
@@ -162,7 +173,13 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     faults: core.faults,
     requests,
     options: resolved,
-    stop: () => stopServer(server),
+    get profile() {
+      return core.profile;
+    },
+    grpcTlsPort: grpcTls?.port,
+    stop: async () => {
+      await Promise.all([stopServer(server), grpcTls?.close()]);
+    },
   };
 }
 

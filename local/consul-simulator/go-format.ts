@@ -106,3 +106,9 @@ export function isUuid(id: string): boolean {
 export function newUuid(): string {
   return randomUUID();
 }
+
+/** A go-multierror error text (`ListFormatFunc`): `1 error occurred:\n\t* <msg>\n\n`. */
+export function multierror(messages: readonly string[]): string {
+  if (messages.length === 1) return `1 error occurred:\n\t* ${messages[0]}\n\n`;
+  return `${messages.length} errors occurred:\n\t${messages.map((m) => `* ${m}`).join('\n\t')}\n\n`;
+}

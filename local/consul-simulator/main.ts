@@ -6,10 +6,12 @@
  */
 import { startConsulSimulator } from './consul-simulator';
 import { ConsulSimulatorOptions } from './types';
+import { CONSUL_PROFILE_VERSIONS, DEFAULT_CONSUL_VERSION, resolveConsulProfile } from './version-profiles';
 
 const USAGE = `usage: tsx local/consul-simulator/main.ts [--port 8500] [--host 127.0.0.1] [--acl-default allow|deny]
-       [--acls-disabled] [--dc dc1] [--consul-version 1.17.0] [--client-agent] [--no-leader]
-       [--management-secret <uuid>] [--snapshot-state-bytes <n>]`;
+       [--acls-disabled] [--dc dc1] [--primary-dc dc1] [--consul-version ${DEFAULT_CONSUL_VERSION}] [--client-agent]
+       [--no-leader] [--management-secret <uuid>] [--snapshot-state-bytes <n>]
+  --consul-version: behave as this Consul version (profiles: ${CONSUL_PROFILE_VERSIONS.join(', ')}; default the newest)`;
 
 /** Parses argv into simulator options; throws with the usage text on bad input. */
 export function parseArgs(argv: string[]): ConsulSimulatorOptions {
@@ -29,7 +31,15 @@ export function parseArgs(argv: string[]): ConsulSimulatorOptions {
       opts.defaultPolicy = v;
     } else if (flag === '--acls-disabled') opts.aclsEnabled = false;
     else if (flag === '--dc') opts.datacenter = value();
-    else if (flag === '--consul-version') opts.version = value();
+    else if (flag === '--consul-version') {
+      const v = value();
+      try {
+        resolveConsulProfile(v);
+      } catch (err) {
+        throw new Error(`--consul-version: ${(err as Error).message}\n${USAGE}`);
+      }
+      opts.consulVersion = v;
+    } else if (flag === '--primary-dc') opts.primaryDatacenter = value();
     else if (flag === '--client-agent') opts.agentKind = 'client';
     else if (flag === '--no-leader') opts.leader = false;
     else if (flag === '--management-secret') opts.managementSecretId = value();
@@ -45,7 +55,7 @@ export function parseArgs(argv: string[]): ConsulSimulatorOptions {
 
 async function main(): Promise<void> {
   const sim = await startConsulSimulator(parseArgs(process.argv.slice(2)));
-  console.log(`Consul API simulator listening on ${sim.url}`);
+  console.log(`Consul API simulator (Consul ${sim.profile.version}) listening on ${sim.url}`);
   console.log(`  CONSUL_HTTP_ADDR=${sim.url}`);
   if (sim.managementToken.secretId) {
     console.log(`  CONSUL_HTTP_TOKEN=${sim.managementToken.secretId}  (AccessorID ${sim.managementToken.accessorId})`);

@@ -5,8 +5,10 @@
 import { IncomingMessage } from 'node:http';
 import { AclTokenRecord } from './store';
 import { authorizerFor, findTokenBySecret, resolveToken } from './acl-resolver';
+import { AclSubject, endpointAclRow, EndpointAclRow } from './endpoint-acl';
 import { FaultSpec } from './faults';
 import { Authorizer } from './permissions';
+import type { Route } from './router';
 import { SimulatorCore } from './types';
 
 /** Where the request's token came from. */
@@ -23,6 +25,10 @@ export class RequestContext {
   readonly faults: FaultSpec[];
   /** The path after the route's prefix pattern (e.g. the AccessorID). */
   suffix = '';
+  /** The matched route (set by the server before the handler runs). */
+  route: Route | undefined;
+  /** The {@link ENDPOINT_ACL} row that was enforced for this request, if any. */
+  aclEnforced: EndpointAclRow | undefined;
   /** Request-body bytes read so far. */
   bytesIn = 0;
   readonly secret: string;
@@ -59,6 +65,49 @@ export class RequestContext {
       this.authz = authorizerFor(this.core, this.resolved);
     }
     return this.authz;
+  }
+
+  /** The endpoint's row in the ACL table (`variant` picks e.g. the list form of `GET /v1/config/`). */
+  aclRow(variant?: 'list'): EndpointAclRow | undefined {
+    return this.route ? endpointAclRow(this.route.pattern, this.method, variant) : undefined;
+  }
+
+  /** What the ACL table's rules see of this request, plus what the handler adds. */
+  aclSubject(extra: Partial<AclSubject> = {}): AclSubject {
+    return { suffix: this.suffix, query: this.query, nodeName: this.core.options.nodeName, ...extra };
+  }
+
+  /**
+   * Enforces this endpoint's ACL row here (call it where Consul checks): `require` rows resolve the token (403 `ACL
+   * not found`) and throw Consul's 403 for the first missing permission; `none` and `token-self` rows only mark the
+   * check as done.
+   */
+  enforceAcl(extra: Partial<AclSubject> = {}): void {
+    const row = this.requiredRow(undefined, ['none', 'token-self', 'require']);
+    if (row.mode === 'require') {
+      const authz = this.authorize();
+      for (const r of row.rules(this.aclSubject(extra))) authz.require(r.resource, r.level, r.name);
+    }
+    this.aclEnforced = row;
+  }
+
+  /**
+   * For `filter` rows: resolves the token (403 `ACL not found`) and returns a predicate telling whether one result
+   * (described by `kind`/`name`/`node`) may be shown.
+   */
+  aclFilter(variant?: 'list'): (item: Partial<AclSubject>) => boolean {
+    const row = this.requiredRow(variant, ['filter']);
+    const authz = this.authorize();
+    this.aclEnforced = row;
+    return (item) => row.rules(this.aclSubject(item)).every((r) => authz.allowed(r.resource, r.level, r.name));
+  }
+
+  private requiredRow(variant: 'list' | undefined, modes: readonly string[]): EndpointAclRow {
+    const row = this.aclRow(variant);
+    if (!row || !modes.includes(row.mode)) {
+      throw new Error(`simulator bug: no ${modes.join('/')} ACL row for ${this.method} ${this.route?.pattern ?? this.path}`);
+    }
+    return row;
   }
 
   /** The resolved token (after {@link authorize}), `undefined` with ACLs disabled. */

@@ -2,16 +2,8 @@
  * Route table with Go `http.ServeMux` semantics, as Consul registers its endpoints: exact patterns, subtree patterns
  * ending in `/` (longest wins), and a 301 to the subtree root when only its trailing slash is missing.
  */
-import { AccessLevel, AclResource } from './http-errors';
 import { Reply } from './reply';
 import { RequestContext } from './request-context';
-
-/** The permission an endpoint checks, used by the `forbidden` fault to word its 403. */
-export interface PermissionDescriptor {
-  readonly resource: AclResource;
-  readonly level: AccessLevel;
-  readonly name?: string;
-}
 
 /** A route handler. */
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;
@@ -22,9 +14,8 @@ export interface Route {
   readonly pattern: string;
   /** Methods Consul registers for the pattern (`OPTIONS` is implied). */
   readonly methods: readonly string[];
+  /** Serves the request; enforces the endpoint's row of `ENDPOINT_ACL` through `ctx.enforceAcl()`/`ctx.aclFilter()`. */
   readonly handler: Handler;
-  /** The endpoint's permission, if it checks one. */
-  readonly permission?: (ctx: RequestContext) => PermissionDescriptor | undefined;
   /**
    * Served by the agent itself (agent endpoints, status): errors never get the client agent's
    * `rpc error making call: ` prefix.
@@ -43,16 +34,23 @@ export type RouteMatch =
 export class Router {
   private readonly exact = new Map<string, Route>();
   private readonly subtrees: Route[] = [];
+  private readonly all: Route[] = [];
 
   /** Registers routes. */
   add(...routes: Route[]): this {
     for (const route of routes) {
+      this.all.push(route);
       if (route.pattern.endsWith('/')) {
         this.subtrees.push(route);
         this.subtrees.sort((a, b) => b.pattern.length - a.pattern.length);
       } else this.exact.set(route.pattern, route);
     }
     return this;
+  }
+
+  /** Every registered route, in registration order. */
+  routes(): readonly Route[] {
+    return this.all;
   }
 
   /** Finds the route for a path. */

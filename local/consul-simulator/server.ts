@@ -48,6 +48,7 @@ async function handle(core: SimulatorCore, router: Router, requests: RecordedReq
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://simulator');
   const method = req.method ?? 'GET';
+  core.replication.sync(core.now());
   const faults = core.faults.take(method, url.pathname);
   const ctx = new RequestContext(core, req, url, faults);
   const record: RecordedRequest = {
@@ -75,6 +76,7 @@ async function handle(core: SimulatorCore, router: Router, requests: RecordedReq
   else if (match.kind === 'redirect') reply = redirect(match.location, method);
   else {
     route = match.route;
+    ctx.route = route;
     ctx.suffix = safeDecode(match.suffix);
     reply = await dispatch(ctx, route);
     reply = { ...reply, headers: { ...reply.headers, 'X-Consul-Default-ACL-Policy': core.options.defaultPolicy, Vary: 'Accept-Encoding' } };
@@ -97,7 +99,12 @@ async function dispatch(ctx: RequestContext, route: Route): Promise<Reply> {
     if (!route.methods.includes(ctx.method)) throw methodNotAllowed(ctx.method, route.methods);
     const shortCircuit = ctx.faults.find((f) => SHORT_CIRCUIT_KINDS.has(f.kind));
     if (shortCircuit) return faultReply(ctx, route, shortCircuit);
-    return await route.handler(ctx);
+    const reply = await route.handler(ctx);
+    if (reply.status < 400 && ctx.aclEnforced === undefined) {
+      // Never answer a token real Consul would refuse: a handler that skipped its ENDPOINT_ACL row is a simulator bug.
+      throw new ConsulHttpError(500, `simulator bug: ${ctx.method} ${route.pattern} answered without enforcing its ENDPOINT_ACL row`);
+    }
+    return reply;
   } catch (err) {
     return errorReply(ctx, route, err);
   }
@@ -118,12 +125,20 @@ function faultReply(ctx: RequestContext, route: Route, fault: FaultSpec): Reply 
     case 'status':
       return textReply(fault.status ?? 500, fault.body ?? '');
     default: {
-      const perm = route.permission?.(ctx);
+      const row = ctx.aclRow();
+      const perm = row?.rules(ctx.aclSubject(subjectFromPath(ctx)))[0];
       const accessor = ctx.accessorIdForLog() ?? ANONYMOUS_ACCESSOR_ID;
       const text = perm ? permissionDeniedText(accessor, perm.resource, perm.level, perm.name) : 'Permission denied';
       return errorReply(ctx, route, new ConsulHttpError(403, text, { rpc: true }));
     }
   }
+}
+
+/** Best-effort subject for the `forbidden` fault: `kind/name` paths of the config endpoints. */
+function subjectFromPath(ctx: RequestContext): { kind?: string; name?: string } {
+  if (!ctx.path.startsWith('/v1/config/')) return {};
+  const [kind, ...rest] = ctx.suffix.split('/');
+  return { kind, name: rest.join('/') };
 }
 
 /** Go's ServeMux/`http.Redirect` answer: 301 with a tiny HTML body for GET/HEAD. */

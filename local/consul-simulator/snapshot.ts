@@ -56,7 +56,7 @@ function stateSource(core: SimulatorCore): { size: number; stream: Readable } {
 function authorizeSnapshot(ctx: RequestContext, stale: boolean): void {
   checkDatacenter(ctx, false);
   if (!stale && !ctx.core.runtime.leader) throw noLeader(false);
-  ctx.authorize().require('acl', 'write');
+  ctx.enforceAcl();
 }
 
 function saveHandler(ctx: RequestContext): Reply {
@@ -112,6 +112,5 @@ export const snapshotRoutes: Route[] = [
     methods: ['GET', 'PUT'],
     handler: (ctx) => (ctx.method === 'GET' ? saveHandler(ctx) : restoreHandler(ctx)),
     local: true,
-    permission: () => ({ resource: 'acl', level: 'write' }),
   },
 ];

@@ -10,6 +10,7 @@ import { deregisterService, registerService, ServiceRegistration } from './catal
 import { normalizeConfigEntry, renderConfigEntry, upsertConfigEntry } from './config-entries';
 import { AclPolicyRecord, AclRoleRecord, AclTokenRecord, CatalogServiceRecord, ConfigEntryRecord, PersistedState, SimulatorStore } from './store';
 import { RestoreRecord, SimulatorCore, SnapshotRecord } from './types';
+import { applyConsulVersion, ConsulProfile } from './version-profiles';
 
 /** Seeding and inspection hooks over one simulator's state. */
 export class SimulatorState {
@@ -61,9 +62,27 @@ export class SimulatorState {
     return this.core.runtime.version;
   }
 
-  /** Changes the reported Consul version (e.g. `1.15.1` for known-bad-version checks). */
+  /**
+   * Changes the simulated Consul version (e.g. `1.15.1` for known-bad-version checks): the reported version and the
+   * behaviour profile together, as after an upgrade or downgrade of the cluster.
+   */
   setVersion(version: string): void {
-    this.core.runtime.version = version;
+    applyConsulVersion(this.core, version);
+  }
+
+  /** The active version profile (read `profile.features.<flag>`). */
+  get profile(): ConsulProfile {
+    return this.core.profile;
+  }
+
+  /** Lets every pending ACL replication write reach this (secondary) datacenter now. */
+  replicateNow(): void {
+    this.core.replication.flush();
+  }
+
+  /** How many primary-side token writes have not replicated to this datacenter yet. */
+  get replicationBacklog(): number {
+    return this.core.replication.backlog;
   }
 
   /** Creates (or, with an existing `ID`, updates) a policy; same validation as the HTTP API. */
@@ -73,12 +92,15 @@ export class SimulatorState {
 
   /** Creates (or updates) a role; same validation as the HTTP API. */
   createRole(input: RoleInput): AclRoleRecord {
-    return writeRole(this.core.store, input);
+    return writeRole(this.core, input);
   }
 
-  /** Creates a token with the HTTP API's validation (Go field names, e.g. `{ Policies: [{ Name: 'ops' }] }`). */
+  /**
+   * Creates a token with the HTTP API's validation (Go field names, e.g. `{ Policies: [{ Name: 'ops' }] }`). In a
+   * secondary, a global token replicates like one written over HTTP (see {@link replicateNow}).
+   */
   createToken(input: TokenInput): AclTokenRecord {
-    return createToken(this.core.store, input, this.core.now());
+    return createToken(this.core, input);
   }
 
   /** Creates a token linked to global-management. */
@@ -94,18 +116,20 @@ export class SimulatorState {
     token.ModifyIndex = this.core.store.commit('acl-tokens');
   }
 
-  /** A token by AccessorID (expired ones included). */
+  /** A token by AccessorID as this datacenter sees it (expired ones included). */
   getToken(accessorId: string): AclTokenRecord | undefined {
+    this.core.replication.sync(this.core.now());
     return this.core.store.tokens.get(accessorId);
   }
 
-  /** A token by SecretID. */
+  /** A token by SecretID as this datacenter sees it. */
   findTokenBySecret(secretId: string): AclTokenRecord | undefined {
-    return [...this.core.store.tokens.values()].find((t) => t.SecretID === secretId);
+    return this.listTokens().find((t) => t.SecretID === secretId);
   }
 
-  /** All tokens. */
+  /** All tokens this datacenter sees. */
   listTokens(): AclTokenRecord[] {
+    this.core.replication.sync(this.core.now());
     return [...this.core.store.tokens.values()];
   }
 

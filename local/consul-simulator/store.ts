@@ -22,6 +22,15 @@ export interface NodeIdentity {
   readonly Datacenter: string;
 }
 
+/** A token/role templated policy (`structs.ACLTemplatedPolicy`, Consul ≥ 1.17). */
+export interface TemplatedPolicyRecord {
+  readonly TemplateID: string;
+  readonly TemplateName: string;
+  /** `TemplateVariables.name` on the wire. */
+  readonly TemplateVariables?: { readonly Name: string };
+  readonly Datacenters?: string[];
+}
+
 /** A stored ACL token (`structs.ACLToken`). */
 export interface AclTokenRecord {
   AccessorID: string;
@@ -31,6 +40,8 @@ export interface AclTokenRecord {
   Roles: IdLink[];
   ServiceIdentities: ServiceIdentity[];
   NodeIdentities: NodeIdentity[];
+  /** Consul ≥ 1.17; absent when the token has none. */
+  TemplatedPolicies?: TemplatedPolicyRecord[];
   Local: boolean;
   AuthMethod: string;
   /** RFC 3339; absent when the token never expires. */
@@ -61,6 +72,8 @@ export interface AclRoleRecord {
   Policies: IdLink[];
   ServiceIdentities: ServiceIdentity[];
   NodeIdentities: NodeIdentity[];
+  /** Consul ≥ 1.17; absent when the role has none. */
+  TemplatedPolicies?: TemplatedPolicyRecord[];
   Hash: string;
   CreateIndex: number;
   ModifyIndex: number;

@@ -1,9 +1,11 @@
 /**
  * Public option types of the Consul API simulator and the internal "core" every handler receives.
  */
+import type { AclReplication } from './acl-replication';
 import type { ConnectCa } from './ca';
 import type { FaultInjector } from './faults';
 import type { SimulatorStore } from './store';
+import type { ConsulProfile } from './version-profiles';
 
 /** TLS settings: with them the simulator listens on HTTPS like Consul's `ports.https`. */
 export interface SimulatorTlsOptions {
@@ -23,6 +25,16 @@ export interface SimulatorTlsOptions {
   readonly requestClientCert?: boolean;
 }
 
+/** A real gRPC-TLS listener (Consul's `ports.grpc_tls`): the simulator serves TLS with this certificate. */
+export interface SimulatorGrpcTlsOptions {
+  /** Certificate chain (PEM), leaf first. */
+  readonly certPem: string;
+  /** Private key (PEM). */
+  readonly keyPem: string;
+  /** @default 0 (an ephemeral port) */
+  readonly port?: number;
+}
+
 /** Options of `startConsulSimulator`. */
 export interface ConsulSimulatorOptions {
   /** @default '127.0.0.1' */
@@ -31,8 +43,24 @@ export interface ConsulSimulatorOptions {
   readonly port?: number;
   /** @default 'dc1' */
   readonly datacenter?: string;
-  /** The Consul version `/v1/agent/self` reports. @default '1.17.0' */
-  readonly version?: string;
+  /**
+   * The Consul version to behave as (`1.15.11`); every per-version difference comes from `VERSION_TABLE`
+   * (version-profiles.ts), a version between rows behaving as the nearest lower row.
+   * @default - the newest profile (`DEFAULT_CONSUL_VERSION`)
+   */
+  readonly consulVersion?: string;
+  /**
+   * The ACL primary datacenter. When it differs from `datacenter`, the simulator is a secondary: global tokens written
+   * through it are stored in the primary and become visible here after `aclReplicationLagMs`.
+   * @default - the simulator's own datacenter
+   */
+  readonly primaryDatacenter?: string;
+  /** ACL replication lag of a secondary, in ms (see `primaryDatacenter`). @default 0 */
+  readonly aclReplicationLagMs?: number;
+  /** The plaintext gRPC port `/v1/agent/self` advertises (`xDS.Ports.Plaintext`); -1 for off. @default 8502 */
+  readonly grpcPort?: number;
+  /** Serve a real gRPC-TLS port with this certificate and advertise it as `xDS.Ports.TLS`. @default - TLS port off (-1) */
+  readonly grpcTls?: SimulatorGrpcTlsOptions;
   /** @default - `consul-sim-<random>` */
   readonly nodeName?: string;
   /** @default true */
@@ -43,9 +71,10 @@ export interface ConsulSimulatorOptions {
    */
   readonly defaultPolicy?: 'allow' | 'deny';
   /**
-   * Agent option `default_intention_policy` (Consul ≥ 1.18). Shown in `DebugConfig.DefaultIntentionPolicy` only when
-   * set; `/v1/connect/intentions/check` ignores it, reproducing the PR #23868 bug.
-   * @default - unset (the field is absent, as on 1.17)
+   * Agent option `default_intention_policy` (profile flag `defaultIntentionPolicy`, Consul ≥ 1.18: older versions refuse
+   * to start with it). Shown in `DebugConfig.DefaultIntentionPolicy` only when set; `/v1/connect/intentions/check`
+   * ignores it, reproducing the PR #23868 bug.
+   * @default - unset (the field is absent)
    */
   readonly defaultIntentionPolicy?: '' | 'allow' | 'deny';
   /** `client` prefixes server-RPC errors with `rpc error making call: `. @default 'server' */
@@ -83,6 +112,10 @@ export interface ResolvedOptions {
   readonly snapshotStateBytes: number | undefined;
   readonly gzipLevel: number | undefined;
   readonly agentDefaultToken: string | undefined;
+  readonly primaryDatacenter: string;
+  readonly aclReplicationLagMs: number;
+  readonly grpcPort: number;
+  readonly grpcTls: SimulatorGrpcTlsOptions | undefined;
 }
 
 /** One restore the simulator accepted. */
@@ -112,7 +145,10 @@ export interface SimulatorRuntime {
   leaderLostAt: number;
   /** Fixed `X-Consul-LastContact` value for stale reads without a leader. */
   lastContactOverrideMs: number | undefined;
+  /** The reported Consul version: always `profile.version` (set both with `applyConsulVersion`). */
   version: string;
+  /** The bound gRPC-TLS port, when `grpcTls` is served. */
+  grpcTlsPort: number | undefined;
   readonly restores: RestoreRecord[];
   readonly snapshots: SnapshotRecord[];
 }
@@ -120,7 +156,11 @@ export interface SimulatorRuntime {
 /** What every handler can reach. */
 export interface SimulatorCore {
   readonly options: ResolvedOptions;
+  /** The active Consul version profile: read `profile.features.<flag>`, never compare versions. */
+  profile: ConsulProfile;
   readonly store: SimulatorStore;
+  /** ACL replication from the primary (a no-op in the primary datacenter). */
+  readonly replication: AclReplication;
   readonly runtime: SimulatorRuntime;
   readonly ca: ConnectCa;
   readonly faults: FaultInjector;

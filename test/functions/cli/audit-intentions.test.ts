@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { main } from '../../../functions/cli/main';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { CaptureStream } from '../../helpers/capture';
+import { NEWEST_CONSUL } from '../../helpers/consul-versions';
 
 describe('consul-ops audit-intentions', () => {
   let sim: ConsulSimulator;
@@ -63,7 +64,7 @@ describe('consul-ops audit-intentions', () => {
 
     // Assess
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain('Intention audit of prod-east (datacenter dc1, Consul 1.17.0): 2 intention(s), baseline of 2.');
+    expect(clean.stdout).toContain(`Intention audit of prod-east (datacenter dc1, Consul ${NEWEST_CONSUL}): 2 intention(s), baseline of 2.`);
     expect(clean.stdout).toContain('Effective default: deny (decided by acl.default_policy).');
     expect(clean.stdout).toContain('No findings.');
     expect(noBaseline.stdout).toContain('No findings.');

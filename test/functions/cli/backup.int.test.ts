@@ -3,6 +3,7 @@ import { startConsulSimulator, type ConsulSimulator } from '../../../local/consu
 import { startLocalSns, type LocalSns } from '../../../local/sns';
 import { CaptureStream } from '../../helpers/capture';
 import { createTestBucket } from '../../helpers/s3';
+import { NEWEST_CONSUL } from '../../helpers/consul-versions';
 
 describe('consul-ops backup (CLI against the simulator, radosgw and SNS)', () => {
   let sim: ConsulSimulator;
@@ -43,7 +44,7 @@ describe('consul-ops backup (CLI against the simulator, radosgw and SNS)', () =>
     // Assess
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc).toMatchObject({ verified: true, datacenter: 'dc1', consulVersion: '1.17.0', key: expect.stringMatching(/^snapshots\/cli\//) });
+    expect(doc).toMatchObject({ verified: true, datacenter: 'dc1', consulVersion: NEWEST_CONSUL, key: expect.stringMatching(/^snapshots\/cli\//) });
     const [mail] = await inbox.receive(5);
     expect(mail.Subject).toMatch(/^\[INFO\] cli: backup ok/);
     expect(mail.MessageAttributes?.feature?.Value).toBe('backup');

@@ -1,4 +1,5 @@
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
+import { ALL_CONSUL_PROFILES } from '../../helpers/consul-versions';
 import { call } from './http';
 
 interface Token {
@@ -19,13 +20,13 @@ interface Token {
 const ACCESSOR = '6a1253d2-1785-24fd-91c2-f8e78c745511';
 const SECRET = '45a3bd52-07c7-47a4-52fd-0745e0cfe967';
 
-describe('consul simulator: ACL tokens (consul-api.md §2)', () => {
+describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: ACL tokens (consul-api.md §2)', (consulVersion) => {
   let sim: ConsulSimulator;
   let mgmt: string;
   let readerSecret: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
+    sim = await startConsulSimulator({ consulVersion });
     mgmt = sim.managementToken.secretId;
     sim.state.createPolicy({ Name: 'node1-write', Rules: 'node "node1" { policy = "write" }' });
     const reader = sim.state.createPolicy({ Name: 'acl-read', Rules: 'acl = "read"' });
@@ -135,8 +136,11 @@ describe('consul simulator: ACL tokens (consul-api.md §2)', () => {
     expect(clone.AccessorID).not.toBe(ACCESSOR);
     expect(clone.SecretID).not.toBe(SECRET);
     expect(clone).toMatchObject({ Description: 'copy', ServiceIdentities: [{ ServiceName: 'web' }] });
-    const missing = await call(sim.url, 'PUT', '/v1/acl/token/5e4b8c2a-0000-4000-8000-00000000000f/clone', { token: mgmt });
+    const missing = await call(sim.url, 'PUT', '/v1/acl/token/5e4b8c2a-0000-4000-8000-00000000000f/clone', { token: mgmt, body: {} });
     expect([missing.status, missing.text]).toEqual([403, 'ACL not found']);
+    // ACLTokenClone decodes its body with lib.DecodeJSON: an empty body is io.EOF.
+    const empty = await call(sim.url, 'PUT', `/v1/acl/token/${ACCESSOR}/clone`, { token: mgmt });
+    expect([empty.status, empty.text]).toEqual([400, 'Token decoding failed: EOF']);
   });
 
   it('lists stubs sorted by AccessorID, redacted for acl:read, filterable by policy', async () => {

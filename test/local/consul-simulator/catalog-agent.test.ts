@@ -7,7 +7,7 @@ describe('consul simulator: catalog, agent, status and operator endpoints (consu
   let mgmt: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator({ nodeName: 'alice', version: '1.17.0' });
+    sim = await startConsulSimulator({ nodeName: 'alice', consulVersion: '1.17.0' });
     mgmt = sim.managementToken.secretId;
     sim.state.registerService({ name: 'web', port: 8080, tags: ['v2', 'primary'] });
     sim.state.registerService({ name: 'web-sidecar-proxy', port: 21000, proxyFor: { service: 'web', localPort: 8080 } });

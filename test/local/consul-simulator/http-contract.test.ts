@@ -1,15 +1,16 @@
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
+import { ALL_CONSUL_PROFILES } from '../../helpers/consul-versions';
 import { call } from './http';
 
 const ANON = '00000000-0000-0000-0000-000000000002';
 const TEXT = 'text/plain; charset=utf-8';
 
-describe('consul simulator: common HTTP behaviour (consul-api.md §0)', () => {
+describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: common HTTP behaviour (consul-api.md §0)', (consulVersion) => {
   let sim: ConsulSimulator;
   let mgmt: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator({ nodeName: 'node1' });
+    sim = await startConsulSimulator({ nodeName: 'node1', consulVersion });
     mgmt = sim.managementToken.secretId;
   });
   afterAll(() => sim.stop());

@@ -10,6 +10,7 @@ import { backupFolder, runBackup } from '../../../../functions/core/backup/workf
 import { verifySnapshotStream } from '../../../../functions/core/snapshot-archive';
 import { startConsulSimulator, type ConsulSimulator } from '../../../../local/consul-simulator';
 import { createTestBucket } from '../../../helpers/s3';
+import { NEWEST_CONSUL } from '../../../helpers/consul-versions';
 
 const MiB = 1024 * 1024;
 
@@ -72,7 +73,7 @@ describe('runBackup against the Consul simulator and radosgw', () => {
     const reverified = await verifySnapshotStream(Readable.from([bytes]));
     expect(reverified.meta.Index).toBe(result.consulIndex);
     expect(sim.state.snapshots.at(-1)?.index).toBe(result.consulIndex);
-    expect(result).toMatchObject({ datacenter: 'dc1', consulVersion: '1.17.0', verified: true, kind: 'scheduled' });
+    expect(result).toMatchObject({ datacenter: 'dc1', consulVersion: NEWEST_CONSUL, verified: true, kind: 'scheduled' });
     expect(result.key).toMatch(new RegExp(`^snapshots/${name}/\\d{4}/\\d{2}/\\d{2}/${name}-\\d{8}T\\d{6}\\.\\d{3}Z-${result.consulIndex}\\.snap$`));
     const listed = await store.list(backupFolder('snapshots', name));
     expect(listed).toEqual([

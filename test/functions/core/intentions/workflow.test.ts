@@ -15,6 +15,7 @@ import type { ReportState } from '../../../../functions/core/report/dedupe';
 import { publishReport, type ReportDeps } from '../../../../functions/core/report/publish';
 import { startConsulSimulator, type ConsulSimulator } from '../../../../local/consul-simulator';
 import type { ConsulSimulatorOptions } from '../../../../local/consul-simulator';
+import { NEWEST_CONSUL } from '../../../helpers/consul-versions';
 
 const T0 = new Date('2026-03-05T10:00:00.000Z');
 const clients: ConsulHttpClient[] = [];
@@ -78,7 +79,7 @@ describe('runIntentionAudit against the Consul simulator', () => {
       version: 1,
       cluster: 'demo',
       datacenter: 'dc1',
-      consulVersion: '1.17.0',
+      consulVersion: NEWEST_CONSUL,
       scannedAt: T0.toISOString(),
       effectiveDefault: 'deny',
       defaults: { policy: 'deny', decidedBy: 'acl.default_policy', aclsEnabled: true, aclDefaultPolicy: 'deny', defaultIntentionPolicy: null, headerDefaultAclPolicy: 'deny', wildcardDeny: false },
@@ -100,7 +101,7 @@ describe('runIntentionAudit against the Consul simulator', () => {
 
   it('takes default_intention_policy from the agent config, where /v1/connect/intentions/check still says allowed (#23868)', async () => {
     // Prepare
-    const { sim, source } = await simulator({ defaultPolicy: 'allow', defaultIntentionPolicy: 'deny', version: '1.18.2' });
+    const { sim, source } = await simulator({ defaultPolicy: 'allow', defaultIntentionPolicy: 'deny', consulVersion: '1.18.2' });
     const check = await fetch(`${sim.url}/v1/connect/intentions/check?source=web&destination=db`, { headers: { 'X-Consul-Token': sim.managementToken.secretId } });
 
     // Act

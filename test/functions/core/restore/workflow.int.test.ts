@@ -15,6 +15,7 @@ import { startConsulSimulator, type ConsulSimulator } from '../../../../local/co
 import { CaptureStream } from '../../../helpers/capture';
 import { buildArchive, collect, sha256 } from '../../../helpers/in-memory-backups';
 import { createTestBucket } from '../../../helpers/s3';
+import { NEWEST_CONSUL } from '../../../helpers/consul-versions';
 
 const MiB = 1024 * 1024;
 
@@ -46,7 +47,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   });
   afterEach(() => {
     sim.faults.clear();
-    sim.state.setVersion('1.17.0');
+    sim.state.setVersion(NEWEST_CONSUL);
   });
   afterAll(async () => {
     await http.close();
@@ -60,7 +61,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   /** Stores `bytes` as a verified-tagged backup with the given metadata and recorded sha256. */
   async function storeTagged(bytes: Buffer, options: { sha?: string; datacenter?: string; index: number }) {
     const key = buildBackupKey({ prefix: 'snapshots', cluster: CLUSTER, takenAt: new Date('2020-01-01T00:00:00Z'), raftIndex: options.index });
-    const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion: '1.17.0', takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
+    const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion: NEWEST_CONSUL, takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
     const { versionId } = await store.upload({ key, body: Readable.from([bytes]), metadata });
     await store.markVerified(key, versionId, { sha256: options.sha ?? sha256(bytes), raftIndex: options.index, raftTerm: 2, kind: 'scheduled' });
     return { key, versionId };
