@@ -157,7 +157,10 @@ export class StateBinScanner {
 
   /** Consumes one chunk. A defect stops the scan (see {@link defect}); nothing is thrown for bad input. */
   write(c: Uint8Array): void {
-    if (this.defect !== undefined) return;
+    if (this.defect !== undefined) {
+      this.offset += c.length;
+      return;
+    }
     this.chunk = c;
     const end = c.length;
     let pos = 0;
