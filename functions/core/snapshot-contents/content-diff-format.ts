@@ -110,7 +110,7 @@ function countsTable(title: string, counts: readonly CountChange[], all: boolean
   const head = `${title.padEnd(width)}${'before'.padStart(10)}${'after'.padStart(10)}${'change'.padStart(10)}`;
   const rows = counts.map((c) => {
     const delta = c.after - c.before;
-    return `  ${c.name.padEnd(width - 2)}${num(c.before)}${num(c.after)}${(delta === 0 ? '' : delta > 0 ? `+${delta}` : `${delta}`).padStart(10)}`;
+    return `  ${c.name.padEnd(width - 2)}${num(c.before)}${num(c.after)}${(delta === 0 ? '' : delta > 0 ? `+${delta}` : `${delta}`).padStart(10)}`.trimEnd();
   });
   return [head, ...rows].join('\n');
 }

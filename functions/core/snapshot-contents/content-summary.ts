@@ -1,4 +1,5 @@
 import { readConfigEntryKind, readServiceIntentions } from './config-entry';
+import { goStringBytes } from './go-text';
 import { kvTopPrefixEnd, readKvKey } from './kv-key';
 import { MESSAGE_TYPES, messageTypeName } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
@@ -116,7 +117,10 @@ export class ContentSummarySink implements RecordSink {
   /** The summary, given the decoder's totals. */
   result(totals: SummaryTotals): ContentSummary {
     const n = (type: number) => totals.counts[type];
-    const rows = this.prefixes.list().sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
+    const rows = this.prefixes
+      .list()
+      .map((r) => ({ ...r, bytes: goStringBytes(r.name) }))
+      .sort((a, b) => b.count - a.count || Buffer.compare(a.bytes, b.bytes));
     const listed = rows.slice(0, MAX_SUMMARY_PREFIXES);
     const unlisted = rows.slice(MAX_SUMMARY_PREFIXES);
     const recordTypes: Record<string, number> = {};
