@@ -4,7 +4,8 @@ import { kvTopPrefixEnd, readKvKey } from './kv-key';
 import { MESSAGE_TYPES, messageTypeName } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
 import { PrefixTable } from './prefix-table';
-import { fieldCursor, fieldNames, type CapturedRecord, type RecordSink, type SinkWant, type TypeTotals } from './record-sink';
+import { findMapField } from './record-walk';
+import { type CapturedRecord, type RecordSink, type SinkWant, type TypeTotals } from './record-sink';
 
 /**
  * What a backup holds, in counts: a small JSON object stored beside each archive and shown by `list --json`, and
@@ -71,7 +72,8 @@ export const MAX_SUMMARY_DESTINATIONS = 200;
 /** Distinct top-level prefixes counted while decoding; more go to `otherPrefixes` uncounted. */
 const MAX_TRACKED_PREFIXES = 10_000;
 
-const SERVICE_NAME = fieldNames('Service');
+const SERVICE_NAME = Buffer.from('Service', 'latin1');
+const NIL = 0xc0;
 
 /** Header and totals the decoder passes when the summary is built. */
 export interface SummaryTotals extends TypeTotals {
@@ -164,14 +166,18 @@ export class ContentSummarySink implements RecordSink {
 
   /** persistNodes writes, per node, a node-only record, one per service, one per check (state-bin.md §5.2). */
   private onRegister(record: CapturedRecord): void {
-    const service = fieldCursor(record, this.slots.service, this.cursor);
-    if (service !== undefined && !service.readNil()) {
+    const { service, check } = this.slots;
+    if (record.has(service) && record.bytes(service)[record.start(service)] !== NIL) {
       this.serviceInstances++;
-      if (service.seekField(SERVICE_NAME[0], 'Service')) this.serviceNames.add(service.readText('Service.Service'));
+      const buf = record.bytes(service);
+      const at = findMapField(buf, record.start(service), record.end(service), SERVICE_NAME);
+      if (at < 0) return;
+      // Only the number of distinct names is kept: their bytes (as latin1) identify them, no decoding needed.
+      this.cursor.reset(buf, at, record.end(service)).readString('Service.Service');
+      this.serviceNames.add(buf.toString('latin1', this.cursor.strStart, this.cursor.strEnd));
       return;
     }
-    const check = fieldCursor(record, this.slots.check, this.cursor);
-    if (check !== undefined && !check.readNil()) this.checks++;
+    if (record.has(check) && record.bytes(check)[record.start(check)] !== NIL) this.checks++;
     else this.nodes++;
   }
 

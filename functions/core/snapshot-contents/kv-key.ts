@@ -1,5 +1,5 @@
 import type { MsgpackCursor } from './msgpack-cursor';
-import { fieldCursor, type CapturedRecord } from './record-sink';
+import type { CapturedRecord } from './record-sink';
 import { RecordDefect } from './state-bin-scanner';
 
 /**
@@ -14,9 +14,18 @@ const SLASH = 0x2f;
  * then counts it nowhere); a `Key` that is not a string is a defect.
  */
 export function readKvKey(record: CapturedRecord, slot: number, cursor: MsgpackCursor): boolean {
-  const c = fieldCursor(record, slot, cursor);
-  if (c === undefined) return false;
-  if (!c.readString('Key')) throw new RecordDefect('Key is nil, not a string');
+  if (!record.has(slot)) return false;
+  const buf = record.bytes(slot);
+  const start = record.start(slot);
+  const b = buf[start];
+  // The capture is exactly the value, so a string's payload runs to its end: no need to read the length.
+  if (b >= 0xa0 && b <= 0xbf) {
+    cursor.buf = buf;
+    cursor.strStart = start + 1;
+    cursor.strEnd = record.end(slot);
+    return true;
+  }
+  if (!cursor.reset(buf, start, record.end(slot)).readString('Key')) throw new RecordDefect('Key is nil, not a string');
   return true;
 }
 

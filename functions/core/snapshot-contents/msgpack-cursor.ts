@@ -3,12 +3,13 @@ import {
   FORMAT_ARRAY,
   FORMAT_BYTES,
   FORMAT_CLASS,
-  FORMAT_FIXED,
   FORMAT_HEAD,
   FORMAT_INVALID,
   FORMAT_MAP,
   formatLength,
   isStringFormat,
+  skipValueInBuffer,
+  SKIP_INVALID,
 } from './msgpack-format';
 import { RecordDefect } from './state-bin-scanner';
 
@@ -18,7 +19,7 @@ import { RecordDefect } from './state-bin-scanner';
  * {@link RecordDefect}, which the decoder reports with the record's number, type and offset.
  */
 export class MsgpackCursor {
-  buf: Uint8Array = new Uint8Array(0);
+  buf: Buffer = Buffer.alloc(0);
   pos = 0;
   end = 0;
   /** Payload bounds of the last string read by {@link readString}. */
@@ -26,7 +27,7 @@ export class MsgpackCursor {
   strEnd = 0;
 
   /** Points the cursor at `buf[start, end)`. */
-  reset(buf: Uint8Array, start: number, end: number): this {
+  reset(buf: Buffer, start: number, end: number): this {
     this.buf = buf;
     this.pos = start;
     this.end = end;
@@ -144,38 +145,14 @@ export class MsgpackCursor {
 
   /** Skips one value, however deeply nested, by lengths. */
   skip(): void {
-    const buf = this.buf;
-    const end = this.end;
-    let pos = this.pos;
-    let pending = 1;
-    while (pending > 0) {
-      if (pos >= end) throw new RecordDefect('a value ends before its declared length');
-      const b = buf[pos];
-      pending--;
-      if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) pos++;
-      else if (b >= 0xa0 && b <= 0xbf) pos += 1 + (b & 0x1f);
-      else if (b <= 0x8f) {
-        pos++;
-        pending += 2 * (b & 0x0f);
-      } else if (b <= 0x9f) {
-        pos++;
-        pending += b & 0x0f;
-      } else {
-        const cls = FORMAT_CLASS[b];
-        if (cls === FORMAT_INVALID) throw new RecordDefect('byte 0xc1 is not a msgpack value');
-        if (pos + FORMAT_HEAD[b] > end) throw new RecordDefect('a value ends before its declared length');
-        const n = cls === FORMAT_FIXED ? 0 : formatLength(buf, pos);
-        pos += FORMAT_HEAD[b];
-        if (cls === FORMAT_BYTES) pos += n;
-        else if (cls !== FORMAT_FIXED) pending += cls === FORMAT_MAP ? 2 * n : n;
-      }
-    }
-    if (pos > end) throw new RecordDefect('a value ends before its declared length');
-    this.pos = pos;
+    const next = skipValueInBuffer(this.buf, this.pos, this.end);
+    if (next === SKIP_INVALID) throw new RecordDefect('byte 0xc1 is not a msgpack value');
+    if (next < 0) throw new RecordDefect('a value ends before its declared length');
+    this.pos = next;
   }
 
   /** The raw bytes of the next value (a view, valid while the captured field is), skipping it. */
-  rawValue(): Uint8Array {
+  rawValue(): Buffer {
     const start = this.pos;
     this.skip();
     return this.buf.subarray(start, this.pos);

@@ -96,3 +96,43 @@ export function formatLength(buf: Uint8Array, at: number): number {
 export function isStringFormat(b: number): boolean {
   return (b >= 0xa0 && b <= 0xbf) || (b >= 0xc4 && b <= 0xc6) || (b >= 0xd9 && b <= 0xdb);
 }
+
+/** {@link skipValueInBuffer}: the value does not end before `end`. */
+export const SKIP_TRUNCATED = -1;
+/** {@link skipValueInBuffer}: the value holds the reserved byte 0xc1. */
+export const SKIP_INVALID = -2;
+
+/**
+ * Skips `count` (default one) msgpack values in `buf[pos, end)` by lengths, however deeply nested, without
+ * allocating. Returns the position just after them, {@link SKIP_TRUNCATED} or {@link SKIP_INVALID}.
+ */
+export function skipValueInBuffer(buf: Uint8Array, pos: number, end: number, count = 1): number {
+  let pending = count;
+  while (pending > 0) {
+    if (pos >= end) return SKIP_TRUNCATED;
+    const b = buf[pos];
+    pending--;
+    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) pos++;
+    else if (b >= 0xa0 && b <= 0xbf) pos += 1 + (b & 0x1f);
+    else if (b <= 0x8f) {
+      pos++;
+      pending += 2 * (b & 0x0f);
+    } else if (b <= 0x9f) {
+      pos++;
+      pending += b & 0x0f;
+    } else {
+      const cls = FORMAT_CLASS[b];
+      if (cls === FORMAT_INVALID) return SKIP_INVALID;
+      const head = FORMAT_HEAD[b];
+      if (pos + head > end) return SKIP_TRUNCATED;
+      if (cls === FORMAT_FIXED) pos += head;
+      else {
+        const n = formatLength(buf, pos);
+        pos += head;
+        if (cls === FORMAT_BYTES) pos += n;
+        else pending += cls === FORMAT_MAP ? 2 * n : n;
+      }
+    }
+  }
+  return pos <= end ? pos : SKIP_TRUNCATED;
+}

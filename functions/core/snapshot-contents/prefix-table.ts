@@ -29,7 +29,7 @@ export class PrefixTable {
   constructor(private readonly maxRows = Number.POSITIVE_INFINITY) {}
 
   /** Adds one record of `size` bytes under the prefix `buf[start, end)`. */
-  add(buf: Uint8Array, start: number, end: number, size: number): void {
+  add(buf: Buffer, start: number, end: number, size: number): void {
     const row = this.sameAsLast(buf, start, end) ? this.last : this.lookup(buf, start, end);
     if (row === undefined) {
       this.overflow.count++;
@@ -51,8 +51,8 @@ export class PrefixTable {
     return this.last !== undefined;
   }
 
-  private lookup(buf: Uint8Array, start: number, end: number): MutableRow | undefined {
-    const key = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+  private lookup(buf: Buffer, start: number, end: number): MutableRow | undefined {
+    const key = buf.toString('latin1', start, end);
     let row = this.rows.get(key);
     if (row === undefined) {
       if (this.rows.size >= this.maxRows) return undefined;

@@ -19,7 +19,7 @@ export interface SinkWant {
 /** The captured fields of the record being delivered (the scanner implements this). */
 export interface CapturedRecord {
   has(slot: number): boolean;
-  bytes(slot: number): Uint8Array;
+  bytes(slot: number): Buffer;
   start(slot: number): number;
   end(slot: number): number;
 }
@@ -53,7 +53,10 @@ export function buildScanPlan(sinks: readonly RecordSink[]): { plan: ScanPlan; s
     if (want.whole) whole.add(want.type);
   }
   const plan: (TypePlan | undefined)[] = new Array(HEADER_TYPE + 1).fill(undefined);
-  for (const [type, list] of fields) plan[type] = { fields: list.map((f) => Buffer.from(f, 'latin1')), whole: whole.has(type) };
+  for (const [type, list] of fields) {
+    const names = list.map((f) => Buffer.from(f, 'latin1'));
+    plan[type] = { fields: names, lengthMask: names.reduce((mask, n) => mask | (1 << Math.min(n.length, 31)), 0), whole: whole.has(type) };
+  }
   const slotOf = (type: number, field: string): number => {
     const i = fields.get(type)?.indexOf(field) ?? -1;
     if (i < 0) throw new Error(`field ${field} of type ${type} is not in the scan plan`);

@@ -172,7 +172,7 @@ class Decoder implements StateBinDecoder {
       this.sums[type] += size;
     }
     const sinks = this.sinksByType[type];
-    for (let i = 0; i < sinks.length; i++) sinks[i].onRecord(type, size, this.scanner);
+    for (let i = 0; i < sinks.length; i++) sinks[i].onRecord(type, size, this.scanner.captured);
   }
 }
 

@@ -1,18 +1,22 @@
-import { messageTypeName } from './message-types';
+import { CapturedSlots, Spill } from './captured-slots';
 import type { StateBinDefect } from './errors';
+import { messageTypeName } from './message-types';
 import * as format from './msgpack-format';
+import { matchField, walkRecordInChunk } from './record-walk';
 
 /**
  * The streaming skip-parser under the state.bin decoder (internal to this domain).
  *
  * state.bin is a msgpack `{LastIndex}` header, then records of one type byte and one msgpack value, until EOF; there is
- * no length prefix, so records are delimited only by parsing (reference state-bin.md §2). The scanner walks every
- * value with an explicit stack of remaining item counts, skips str/bin/ext payloads by length, and carries headers
- * that straddle chunks in a small buffer: memory is O(nesting depth), never O(record size).
+ * no length prefix, so records are delimited only by parsing (reference state-bin.md §2). A record whose value lies
+ * wholly in the current chunk is walked in place by a tight loop (`record-walk.ts`); the one that straddles a chunk
+ * boundary goes through the state machine here, which keeps an explicit stack of remaining item counts, skips
+ * str/bin/ext payloads by length and carries headers split across chunks in a small buffer. Memory is O(nesting
+ * depth), never O(record size).
  *
  * Records of the types a {@link ScanPlan} names get selected top-level fields (or the whole value) captured as raw
- * msgpack bytes: in place when they lie in the current chunk (no copy), copied only when they straddle a chunk
- * boundary. Captures stay valid until the record callback returns.
+ * msgpack bytes: in place when they lie in the current chunk, copied only when they straddle a boundary. Captures are
+ * valid until the record callback returns.
  */
 
 /** Pseudo record type of the `{LastIndex}` header in a {@link ScanPlan}. */
@@ -22,6 +26,8 @@ export const HEADER_TYPE = 256;
 export interface TypePlan {
   /** Top-level map keys whose values to capture; slot of `fields[i]` is `i + 1`. */
   readonly fields: readonly Uint8Array[];
+  /** Bit n set when a field name is n bytes long (n < 31); bit 31 for longer names. Rejects most keys at once. */
+  readonly lengthMask: number;
   /** Capture the whole value in slot 0. */
   readonly whole: boolean;
 }
@@ -35,8 +41,8 @@ export type RecordCallback = (type: number, size: number) => void;
 /** Thrown by a record callback when a captured field makes no sense; the scanner adds record, type and offset. */
 export class RecordDefect extends Error {}
 
-// Module-local copies: an imported binding may compile to a property getter (esbuild's CommonJS output under tsx),
-// which costs more than the whole table lookup in this loop.
+// Module-local copies: an imported binding may compile to a property getter (esbuild's CommonJS output under a
+// TypeScript loader), which costs more than the table lookup itself in this loop.
 const FORMAT_ARRAY = format.FORMAT_ARRAY;
 const FORMAT_BYTES = format.FORMAT_BYTES;
 const FORMAT_CLASS = format.FORMAT_CLASS;
@@ -45,32 +51,11 @@ const FORMAT_HEAD = format.FORMAT_HEAD;
 const FORMAT_INVALID = format.FORMAT_INVALID;
 const FORMAT_MAP = format.FORMAT_MAP;
 const formatLength = format.formatLength;
-const isStringFormat = format.isStringFormat;
 
 const PHASE_TYPE = 0;
 const PHASE_VALUE = 1;
-const SLOT_EMPTY = 0;
-const SLOT_IN_CHUNK = 1;
-const SLOT_SPILLED = 2;
 /** Top-level keys longer than this cannot be a wanted field name: they are not buffered. */
 const MAX_KEY_BYTES = 256;
-
-/** A growable byte buffer, reused across records. */
-class Spill {
-  buf: Buffer = Buffer.allocUnsafe(256);
-  len = 0;
-
-  append(src: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    if (this.len + n > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
-    this.buf.set(src.subarray(from, to), this.len);
-    this.len += n;
-  }
-}
 
 /** The scanner. Feed chunks with {@link write}; call {@link finish} at EOF. */
 export class StateBinScanner {
@@ -82,14 +67,15 @@ export class StateBinScanner {
   offset = 0;
   /** The first defect; once set, further input is ignored. */
   defect?: StateBinDefect;
+  /** The current record's captured fields. */
+  readonly captured: CapturedSlots;
 
-  private chunk: Uint8Array = new Uint8Array(0);
   private phase = PHASE_VALUE;
   private type = HEADER_TYPE;
   private plan: TypePlan | undefined;
   private recordStart = 0;
   private valueDone = false;
-  // Value walk.
+  // Streaming value walk.
   private stack = new Float64Array(32);
   private depth = 0;
   private skip = 0;
@@ -110,44 +96,13 @@ export class StateBinScanner {
   private wholeActive = false;
   private wholeStart = 0;
   private wholeSpilled = false;
-  // Captured slots: 0 = whole value, i + 1 = plan.fields[i].
-  private slotState = new Uint8Array(8);
-  private slotStart: number[] = [];
-  private slotEnd: number[] = [];
-  private slotSpill: Spill[] = [];
 
   constructor(
     private readonly plans: ScanPlan,
     private readonly onRecord: RecordCallback,
   ) {
-    const slots = 1 + Math.max(0, ...plans.map((p) => p?.fields.length ?? 0));
-    this.slotState = new Uint8Array(slots);
-    for (let i = 0; i < slots; i++) {
-      this.slotStart.push(0);
-      this.slotEnd.push(0);
-      this.slotSpill.push(new Spill());
-    }
+    this.captured = new CapturedSlots(1 + Math.max(0, ...plans.map((p) => p?.fields.length ?? 0)));
     this.beginValue(HEADER_TYPE, 0, 0);
-  }
-
-  /** True when `slot` was captured in the current record. */
-  has(slot: number): boolean {
-    return this.slotState[slot] !== SLOT_EMPTY;
-  }
-
-  /** The buffer holding the captured value of `slot` (between {@link start} and {@link end}). */
-  bytes(slot: number): Uint8Array {
-    return this.slotState[slot] === SLOT_IN_CHUNK ? this.chunk : this.slotSpill[slot].buf;
-  }
-
-  /** Offset of the captured value's first byte in {@link bytes}. */
-  start(slot: number): number {
-    return this.slotStart[slot];
-  }
-
-  /** Offset just past the captured value in {@link bytes}. */
-  end(slot: number): number {
-    return this.slotEnd[slot];
   }
 
   /** The current record's number (1-based; 0 while in the header). */
@@ -156,13 +111,15 @@ export class StateBinScanner {
   }
 
   /** Consumes one chunk. A defect stops the scan (see {@link defect}); nothing is thrown for bad input. */
-  write(c: Uint8Array): void {
+  write(chunk: Uint8Array): void {
+    const end = chunk.length;
     if (this.defect !== undefined) {
-      this.offset += c.length;
+      this.offset += end;
       return;
     }
-    this.chunk = c;
-    const end = c.length;
+    // Sinks read captured bytes as a Buffer (latin1 keys without a copy): wrap a plain Uint8Array once per chunk.
+    const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, end);
+    this.captured.chunk = c;
     let pos = 0;
     try {
       if (this.offset === 0 && end > 0) this.checkHeader(c[0]);
@@ -171,9 +128,18 @@ export class StateBinScanner {
           this.records++;
           this.beginValue(c[pos], this.offset + pos, pos + 1);
           pos++;
+          // Fast path: the whole value is in this chunk.
+          const next = walkRecordInChunk(c, pos, end, this.plan, this.captured);
+          if (next >= 0) {
+            this.endRecord(next, false);
+            pos = next;
+            continue;
+          }
+          // Not here (or malformed): the streaming walk starts over on the same bytes.
+          if (this.plan !== undefined) this.captured.reset();
         }
         pos = this.scan(c, pos, end);
-        if (this.valueDone) this.endRecord(pos);
+        if (this.valueDone) this.endRecord(pos, true);
       }
       if (this.phase === PHASE_VALUE) this.spillAtChunkEnd(end);
     } catch (err) {
@@ -214,21 +180,18 @@ export class StateBinScanner {
     this.field = -1;
     this.fieldsCaptured = 0;
     this.topCapture = false;
-    if (this.plan !== undefined) this.slotState.fill(SLOT_EMPTY);
+    if (this.plan !== undefined) this.captured.reset();
     this.wholeActive = this.plan?.whole === true;
     this.wholeStart = valueAt;
     this.wholeSpilled = false;
   }
 
-  private endRecord(pos: number): void {
-    const end = this.offset + pos;
-    if (this.wholeActive) this.finishSlot(0, this.wholeStart, this.wholeSpilled, pos);
+  private endRecord(pos: number, streamed: boolean): void {
+    if (streamed && this.wholeActive) this.finishCapture(0, this.wholeStart, this.wholeSpilled, pos);
     this.wholeActive = false;
     this.phase = PHASE_TYPE;
-    if (this.type === HEADER_TYPE) {
-      this.onRecord(HEADER_TYPE, 0);
-      return;
-    }
+    if (this.type === HEADER_TYPE) return this.onRecord(HEADER_TYPE, 0);
+    const end = this.offset + pos;
     const size = end - this.totalSize;
     this.totalSize = end;
     this.onRecord(this.type, size);
@@ -260,67 +223,35 @@ export class StateBinScanner {
         this.headHave = 0;
         done = this.beginItem(this.head, 0, this.headOffset);
       } else {
-        const b = c[pos];
         if (this.depth === this.trackDepth) this.topItemStart(pos);
-        // Inline fast paths for the forms that make up most of a Consul record.
-        if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
-          pos++;
-          done = true;
-        } else if (b >= 0xa0 && b <= 0xbf) {
-          const n = b & 0x1f;
-          pos++;
-          if (pos + n <= end) {
-            pos += n;
-            done = true;
-          } else {
-            this.skip = n;
-            done = false;
-          }
-        } else if (b <= 0x9f) {
-          pos++;
-          done = b <= 0x8f ? this.open(2 * (b & 0x0f), true) : this.open(b & 0x0f, false);
-        } else {
-          const need = FORMAT_HEAD[b];
-          if (pos + need > end) {
-            this.head.set(c.subarray(pos, end), 0);
-            this.headHave = end - pos;
-            this.headOffset = this.offset + pos;
-            return end;
-          }
-          done = this.beginItem(c, pos, this.offset + pos);
-          pos += need;
+        const need = FORMAT_HEAD[c[pos]];
+        if (pos + need > end) {
+          this.head.set(c.subarray(pos, end), 0);
+          this.headHave = end - pos;
+          this.headOffset = this.offset + pos;
+          return end;
         }
+        done = this.beginItem(c, pos, this.offset + pos);
+        pos += need;
       }
-      if (!done) continue;
-      // Most items are neither the last of their container nor a tracked top-level item.
-      const d = this.depth;
-      if (d > 0 && d !== this.trackDepth && this.stack[d - 1] > 1) {
-        this.stack[d - 1]--;
-        continue;
-      }
-      if (this.itemEnd(pos)) return pos;
+      if (done && this.itemEnd(pos)) return pos;
     }
   }
 
   /** Starts the item whose (complete) header is at `buf[at]`; true when the item is already complete. */
   private beginItem(buf: Uint8Array, at: number, offset: number): boolean {
-    const b = buf[at];
-    const cls = FORMAT_CLASS[b];
+    const cls = FORMAT_CLASS[buf[at]];
     if (cls === FORMAT_FIXED) return true;
-    if (cls === FORMAT_BYTES) {
-      this.skip = formatLength(buf, at);
-      return this.skip === 0;
-    }
     if (cls === FORMAT_INVALID) throw this.defectAt(offset, 'byte 0xc1 is not a msgpack value (the format reserves it)');
     const n = formatLength(buf, at);
-    return cls === FORMAT_MAP ? this.open(2 * n, true) : this.open(n, false);
-  }
-
-  /** Opens a container of `items` items; true when it is empty (and so already complete). */
-  private open(items: number, isMap: boolean): boolean {
+    if (cls === FORMAT_BYTES) {
+      this.skip = n;
+      return n === 0;
+    }
+    const items = cls === FORMAT_MAP ? 2 * n : n;
     if (this.depth === 0) {
       this.topNextIsKey = true;
-      if (isMap && this.plan !== undefined && this.plan.fields.length > 0) this.trackDepth = 1;
+      if (cls === FORMAT_MAP && this.plan !== undefined && this.plan.fields.length > 0) this.trackDepth = 1;
     }
     if (items === 0) return true;
     if (this.depth === this.stack.length) {
@@ -336,7 +267,7 @@ export class StateBinScanner {
   private checkHeader(b: number): void {
     const cls = FORMAT_CLASS[b];
     if (cls === FORMAT_MAP) return;
-    const kind = cls === FORMAT_ARRAY ? 'an array' : isStringFormat(b) ? 'a string' : 'a scalar';
+    const kind = cls === FORMAT_ARRAY ? 'an array' : format.isStringFormat(b) ? 'a string' : 'a scalar';
     throw this.defectAt(0, `the header is ${kind}, not a msgpack map {LastIndex}`);
   }
 
@@ -368,81 +299,50 @@ export class StateBinScanner {
   }
 
   private topItemEnd(pos: number): void {
-    if (this.topIsKey) {
-      this.field = this.matchKey(pos);
-    } else {
-      if (this.field >= 0) {
-        this.finishSlot(this.field + 1, this.topStart, this.topSpilled, pos);
-        // Every wanted field is in: the rest of the record is only skipped. (Consul writes each key once; were a
-        // key repeated, Go would keep the last value, this keeps the first.)
-        if (++this.fieldsCaptured === (this.plan as TypePlan).fields.length) this.trackDepth = -1;
-      }
-      this.field = -1;
-    }
     this.topCapture = false;
+    if (this.topIsKey) {
+      const field = this.matchKey(pos);
+      // Only a field's first occurrence is captured (as on the fast path).
+      this.field = field >= 0 && !this.captured.has(field + 1) ? field : -1;
+      return;
+    }
+    if (this.field < 0) return;
+    this.finishCapture(this.field + 1, this.topStart, this.topSpilled, pos);
+    this.field = -1;
+    // Every wanted field is in: the rest of the record is only skipped.
+    if (++this.fieldsCaptured === (this.plan as TypePlan).fields.length) this.trackDepth = -1;
   }
 
   /** Index in the plan's fields of the key that just ended at `pos`, or -1. */
   private matchKey(pos: number): number {
-    let buf = this.chunk;
-    let s = this.topStart;
-    let e = pos;
-    if (this.topSpilled) {
-      if (this.keySpill.len + pos > MAX_KEY_BYTES) return -1;
-      this.keySpill.append(this.chunk, 0, pos);
-      buf = this.keySpill.buf;
-      s = 0;
-      e = this.keySpill.len;
-    }
-    if (!isStringFormat(buf[s])) return -1;
-    s += FORMAT_HEAD[buf[s]];
     const fields = (this.plan as TypePlan).fields;
-    for (let i = 0; i < fields.length; i++) {
-      const name = fields[i];
-      if (name.length !== e - s) continue;
-      let k = 0;
-      while (k < name.length && name[k] === buf[s + k]) k++;
-      if (k === name.length) return i;
-    }
-    return -1;
+    if (!this.topSpilled) return matchField(this.captured.chunk, this.topStart, pos, fields);
+    if (this.keySpill.len + pos > MAX_KEY_BYTES) return -1;
+    this.keySpill.append(this.captured.chunk, 0, pos);
+    return matchField(this.keySpill.buf, 0, this.keySpill.len, fields);
   }
 
-  private finishSlot(slot: number, start: number, spilled: boolean, pos: number): void {
-    if (!spilled) {
-      this.slotState[slot] = SLOT_IN_CHUNK;
-      this.slotStart[slot] = start;
-      this.slotEnd[slot] = pos;
-      return;
-    }
-    const spill = this.slotSpill[slot];
-    spill.append(this.chunk, 0, pos);
-    this.slotState[slot] = SLOT_SPILLED;
-    this.slotStart[slot] = 0;
-    this.slotEnd[slot] = spill.len;
+  private finishCapture(slot: number, start: number, spilled: boolean, pos: number): void {
+    if (spilled) this.captured.finishSpilled(slot, pos);
+    else this.captured.setInChunk(slot, start, pos);
   }
 
   /** The chunk is about to be released mid-record: copy what the open record still needs out of it. */
   private spillAtChunkEnd(end: number): void {
-    for (let slot = 0; slot < this.slotState.length; slot++) {
-      if (this.slotState[slot] !== SLOT_IN_CHUNK) continue;
-      const spill = this.slotSpill[slot];
-      spill.len = 0;
-      spill.append(this.chunk, this.slotStart[slot], this.slotEnd[slot]);
-      this.slotState[slot] = SLOT_SPILLED;
-      this.slotStart[slot] = 0;
-      this.slotEnd[slot] = spill.len;
-    }
+    this.captured.materialize();
     if (this.wholeActive) {
-      if (!this.wholeSpilled) this.slotSpill[0].len = 0;
-      this.slotSpill[0].append(this.chunk, this.wholeStart, end);
+      this.captured.spill(0, this.wholeStart, end, !this.wholeSpilled);
       this.wholeStart = 0;
       this.wholeSpilled = true;
     }
     if (this.topCapture) {
-      const spill = this.topIsKey ? this.keySpill : this.slotSpill[this.field + 1];
-      if (!this.topSpilled) spill.len = 0;
-      if (!this.topIsKey || spill.len + end - this.topStart <= MAX_KEY_BYTES) spill.append(this.chunk, this.topStart, end);
-      else spill.len = MAX_KEY_BYTES + 1;
+      if (!this.topIsKey) this.captured.spill(this.field + 1, this.topStart, end, !this.topSpilled);
+      else {
+        if (!this.topSpilled) this.keySpill.len = 0;
+        // A key this long cannot be a wanted field: stop buffering it.
+        if (this.keySpill.len + end - this.topStart <= MAX_KEY_BYTES) this.keySpill.append(this.captured.chunk, this.topStart, end);
+        else this.keySpill.len = MAX_KEY_BYTES + 1;
+      }
       this.topStart = 0;
       this.topSpilled = true;
     }
