@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as digestOf, type Hash } from 'node:crypto';
 import { readConfigEntryKind, readServiceIntentions, type IntentionSource } from './config-entry';
 import { decodeGoString } from './go-text';
 import { readKvKey } from './kv-key';
@@ -70,6 +70,7 @@ const TOKEN_DIGEST = ['Description', 'Policies', 'Roles', 'ServiceIdentities', '
 const POLICY_DIGEST = ['Name', 'Description', 'Rules', 'Datacenters'];
 const ROLE_DIGEST = ['Name', 'Description', 'Policies', 'ServiceIdentities', 'NodeIdentities', 'TemplatedPolicies'];
 const SERVICE_NAME = fieldNames('Service');
+const EMPTY = Buffer.alloc(0);
 
 /** Collects a {@link ContentIndex}. */
 export class ContentIndexSink implements RecordSink {
@@ -83,6 +84,7 @@ export class ContentIndexSink implements RecordSink {
     { type: MESSAGE_TYPES.configEntry, whole: true },
   ];
   private slotOf: (type: number, field: string) => number = () => 0;
+  private readonly kvSlots = { key: 0, value: 0, flags: 0, session: 0, lockIndex: 0 };
   private readonly cursor = new MsgpackCursor();
   private readonly inner = new MsgpackCursor();
   private readonly kv = new Map<string, KvFingerprint>();
@@ -96,6 +98,8 @@ export class ContentIndexSink implements RecordSink {
 
   bind(slotOf: (type: number, field: string) => number): void {
     this.slotOf = slotOf;
+    const kv = (field: string) => slotOf(MESSAGE_TYPES.kvs, field);
+    Object.assign(this.kvSlots, { key: kv('Key'), value: kv('Value'), flags: kv('Flags'), session: kv('Session'), lockIndex: kv('LockIndex') });
   }
 
   onRecord(type: number, _size: number, record: CapturedRecord): void {
@@ -113,18 +117,17 @@ export class ContentIndexSink implements RecordSink {
   }
 
   private onKv(record: CapturedRecord): void {
-    const slot = (f: string) => this.slotOf(MESSAGE_TYPES.kvs, f);
-    if (!readKvKey(record, slot('Key'), this.cursor)) return;
+    const slots = this.kvSlots;
+    if (!readKvKey(record, slots.key, this.cursor)) return;
     const key = decodeGoString(this.cursor.buf, this.cursor.strStart, this.cursor.strEnd);
-    const value = fieldCursor(record, slot('Value'), this.cursor);
-    const hasValue = value?.readString('Value') === true;
-    const bytes = hasValue ? this.cursor.buf.subarray(this.cursor.strStart, this.cursor.strEnd) : new Uint8Array(0);
+    const hasValue = fieldCursor(record, slots.value, this.cursor)?.readString('Value') === true;
+    const bytes = hasValue ? this.cursor.buf.subarray(this.cursor.strStart, this.cursor.strEnd) : EMPTY;
     this.kv.set(key, {
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: digestOf('sha256', bytes, 'hex'),
       bytes: bytes.length,
-      flags: (fieldCursor(record, slot('Flags'), this.cursor)?.readUint64('Flags') ?? 0n).toString(),
-      lockIndex: fieldCursor(record, slot('LockIndex'), this.cursor)?.readUint('LockIndex') ?? 0,
-      session: (fieldCursor(record, slot('Session'), this.cursor)?.readText('Session') ?? '') !== '',
+      flags: (fieldCursor(record, slots.flags, this.cursor)?.readUint64('Flags') ?? 0n).toString(),
+      lockIndex: fieldCursor(record, slots.lockIndex, this.cursor)?.readUint('LockIndex') ?? 0,
+      session: (fieldCursor(record, slots.session, this.cursor)?.readText('Session') ?? '') !== '',
       ...(this.options.keepValues ? { value: Buffer.from(bytes) } : {}),
     });
   }
