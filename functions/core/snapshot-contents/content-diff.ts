@@ -41,12 +41,15 @@ export interface TokenRef {
   readonly description: string;
 }
 
-/** Names added, removed and changed (policies, roles). */
-export interface NamedChanges {
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly changed: readonly string[];
+/** Things only in the newer backup, only in the older one, and in both but different. */
+export interface Changes<T, C = T> {
+  readonly added: readonly T[];
+  readonly removed: readonly T[];
+  readonly changed: readonly C[];
 }
+
+/** Names added, removed and changed (policies, roles). */
+export type NamedChanges = Changes<string>;
 
 /** One intention (destination ← source) and its rule. */
 export interface IntentionRef {
@@ -69,12 +72,12 @@ export interface SnapshotContentsDiff {
   readonly counts: readonly CountChange[];
   /** Records per type (inspect's names), only the types whose count changed. */
   readonly recordTypes: readonly CountChange[];
-  readonly kv: { readonly added: readonly KvKeyRef[]; readonly removed: readonly KvKeyRef[]; readonly changed: readonly KvChange[] };
-  readonly tokens: { readonly added: readonly TokenRef[]; readonly removed: readonly TokenRef[]; readonly changed: readonly TokenRef[] };
+  readonly kv: Changes<KvKeyRef, KvChange>;
+  readonly tokens: Changes<TokenRef>;
   readonly policies: NamedChanges;
   readonly roles: NamedChanges;
-  readonly intentions: { readonly added: readonly IntentionRef[]; readonly removed: readonly IntentionRef[]; readonly changed: readonly IntentionChange[] };
-  readonly services: { readonly added: readonly string[]; readonly removed: readonly string[] };
+  readonly intentions: Changes<IntentionRef, IntentionChange>;
+  readonly services: Omit<Changes<string>, 'changed'>;
 }
 
 /** The summary counts a diff and the drop alarm report, with their display names. */

@@ -14,7 +14,7 @@
 export { formatByteSize } from './byte-size';
 export type { IntentionSource } from './config-entry';
 export { diffSnapshotContents, KV_ASPECTS, SUMMARY_COUNTS } from './content-diff';
-export type { CountChange, IntentionChange, IntentionRef, KvAspect, KvChange, KvKeyRef, NamedChanges, SnapshotContentsDiff, TokenRef } from './content-diff';
+export type { Changes, CountChange, IntentionChange, IntentionRef, KvAspect, KvChange, KvKeyRef, NamedChanges, SnapshotContentsDiff, TokenRef } from './content-diff';
 export { formatSnapshotDiff, snapshotDiffToJson, type DiffFormatOptions } from './content-diff-format';
 export { CONTENT_DROP_CHECK, DEFAULT_CONTENT_DROP_THRESHOLDS, evaluateContentDrop } from './content-drop';
 export type { ContentDropContext, ContentDropEvaluation, ContentDropThresholds, ContentMetric } from './content-drop';

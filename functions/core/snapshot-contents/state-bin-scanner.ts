@@ -1,7 +1,7 @@
 import { CapturedSlots, Spill } from './captured-slots';
 import type { StateBinDefect } from './errors';
 import { messageTypeName } from './message-types';
-import * as format from './msgpack-format';
+import { FORMAT_ARRAY, FORMAT_BYTES, FORMAT_CLASS, FORMAT_FIXED, FORMAT_HEAD, FORMAT_INVALID, FORMAT_MAP, formatLength, isStringFormat, MAX_FORMAT_HEAD } from './msgpack-format';
 import { matchField, walkRecordInChunk } from './record-walk';
 
 /**
@@ -41,17 +41,6 @@ export type RecordCallback = (type: number, size: number) => void;
 /** Thrown by a record callback when a captured field makes no sense; the scanner adds record, type and offset. */
 export class RecordDefect extends Error {}
 
-// Module-local copies: an imported binding may compile to a property getter (esbuild's CommonJS output under a
-// TypeScript loader), which costs more than the table lookup itself in this loop.
-const FORMAT_ARRAY = format.FORMAT_ARRAY;
-const FORMAT_BYTES = format.FORMAT_BYTES;
-const FORMAT_CLASS = format.FORMAT_CLASS;
-const FORMAT_FIXED = format.FORMAT_FIXED;
-const FORMAT_HEAD = format.FORMAT_HEAD;
-const FORMAT_INVALID = format.FORMAT_INVALID;
-const FORMAT_MAP = format.FORMAT_MAP;
-const formatLength = format.formatLength;
-
 const PHASE_TYPE = 0;
 const PHASE_VALUE = 1;
 /** Top-level keys longer than this cannot be a wanted field name: they are not buffered. */
@@ -79,7 +68,7 @@ export class StateBinScanner {
   private stack = new Float64Array(32);
   private depth = 0;
   private skip = 0;
-  private readonly head = new Uint8Array(format.MAX_FORMAT_HEAD);
+  private readonly head = new Uint8Array(MAX_FORMAT_HEAD);
   private headHave = 0;
   private headOffset = 0;
   // Top-level field tracking (depth 1 of a map record whose type has wanted fields).
@@ -267,7 +256,7 @@ export class StateBinScanner {
   private checkHeader(b: number): void {
     const cls = FORMAT_CLASS[b];
     if (cls === FORMAT_MAP) return;
-    const kind = cls === FORMAT_ARRAY ? 'an array' : format.isStringFormat(b) ? 'a string' : 'a scalar';
+    const kind = cls === FORMAT_ARRAY ? 'an array' : isStringFormat(b) ? 'a string' : 'a scalar';
     throw this.defectAt(0, `the header is ${kind}, not a msgpack map {LastIndex}`);
   }
 
