@@ -1,4 +1,4 @@
-import type { CapturedRecord } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 
 /** A growable byte buffer, reused across records. */
 export class Spill {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeGoString } from './go-text';
 import { MsgpackCursor } from './msgpack-cursor';
-import { fieldNames, WHOLE_SLOT, type CapturedRecord } from './record-sink';
+import { fieldNames, WHOLE_SLOT } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 
 /**
  * Reading ConfigEntry (22) records. The value is a msgpack string wrapping a second msgpack stream: the entry's kind

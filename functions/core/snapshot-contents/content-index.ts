@@ -4,7 +4,8 @@ import { decodeGoString } from './go-text';
 import { readKvKey } from './kv-key';
 import { MESSAGE_TYPES } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
-import { fieldCursor, fieldNames, type CapturedRecord, type RecordSink, type SinkWant } from './record-sink';
+import { fieldCursor, fieldNames, type RecordSink, type SinkWant } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 
 /**
  * The content index two backups are diffed by (`consul-ops diff`): fingerprints, never secrets. KV values are kept

@@ -5,7 +5,8 @@ import { MESSAGE_TYPES, messageTypeName } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
 import { PrefixTable } from './prefix-table';
 import { findMapField } from './record-walk';
-import { type CapturedRecord, type RecordSink, type SinkWant, type TypeTotals } from './record-sink';
+import type { RecordSink, SinkWant, TypeTotals } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 
 /**
  * What a backup holds, in counts: a small JSON object stored beside each archive and shown by `list --json`, and

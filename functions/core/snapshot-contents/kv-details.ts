@@ -3,7 +3,8 @@ import { hasBytePrefix, kvPrefixEnd, readKvKey } from './kv-key';
 import { MESSAGE_TYPES } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
 import { PrefixTable } from './prefix-table';
-import type { CapturedRecord, RecordSink, SinkWant } from './record-sink';
+import type { RecordSink, SinkWant } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 import { sortTypeStats, type TypeStat } from './type-stats';
 
 /** `consul snapshot inspect -kvdetails` options. */

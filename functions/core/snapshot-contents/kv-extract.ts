@@ -2,7 +2,8 @@ import { decodeGoString } from './go-text';
 import { hasBytePrefix, readKvKey } from './kv-key';
 import { MESSAGE_TYPES } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
-import { fieldCursor, type CapturedRecord, type RecordSink, type SinkWant } from './record-sink';
+import { fieldCursor, type RecordSink, type SinkWant } from './record-sink';
+import type { CapturedRecord } from './scan-plan';
 
 /** One KV entry of a backup, as `restore-kv` writes it back (`structs.DirEntry`, state-bin.md §5.3). */
 export interface KvEntry {

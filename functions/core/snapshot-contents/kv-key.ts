@@ -1,6 +1,5 @@
 import type { MsgpackCursor } from './msgpack-cursor';
-import type { CapturedRecord } from './record-sink';
-import { RecordDefect } from './state-bin-scanner';
+import { RecordDefect, type CapturedRecord } from './scan-plan';
 
 /**
  * Reading the `Key` of a KVS record (`structs.DirEntry`, reference state-bin.md §5.3) and cutting it into the

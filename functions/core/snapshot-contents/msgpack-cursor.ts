@@ -11,7 +11,7 @@ import {
   skipValueInBuffer,
   SKIP_INVALID,
 } from './msgpack-format';
-import { RecordDefect } from './state-bin-scanner';
+import { RecordDefect } from './scan-plan';
 
 /**
  * A forward reader over one complete msgpack value held in memory (a field the scanner captured). It decodes only

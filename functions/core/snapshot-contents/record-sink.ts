@@ -1,5 +1,5 @@
 import { MsgpackCursor } from './msgpack-cursor';
-import { HEADER_TYPE, type ScanPlan, type TypePlan } from './state-bin-scanner';
+import { HEADER_TYPE, type CapturedRecord, type ScanPlan, type TypePlan } from './scan-plan';
 
 /**
  * The collectors behind the decoder's options (KV details, content summary, content index, KV extraction) are
@@ -14,14 +14,6 @@ export interface SinkWant {
   readonly fields?: readonly string[];
   /** It reads the whole value (e.g. a ConfigEntry's wrapped payload). */
   readonly whole?: boolean;
-}
-
-/** The captured fields of the record being delivered (the scanner implements this). */
-export interface CapturedRecord {
-  has(slot: number): boolean;
-  bytes(slot: number): Buffer;
-  start(slot: number): number;
-  end(slot: number): number;
 }
 
 /** Slot of the whole value. */

@@ -1,6 +1,6 @@
 import type { CapturedSlots } from './captured-slots';
 import * as format from './msgpack-format';
-import type { TypePlan } from './state-bin-scanner';
+import type { TypePlan } from './scan-plan';
 
 // Module-local copies: an imported binding may compile to a property getter (esbuild's CommonJS output under a
 // TypeScript loader), which costs more than the lookup itself in these loops.

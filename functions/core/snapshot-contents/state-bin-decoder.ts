@@ -5,8 +5,9 @@ import { KvDetailsSink, type KvDetailsOptions } from './kv-details';
 import { KvExtractSink, type KvExtractOptions } from './kv-extract';
 import { MESSAGE_TYPES, messageTypeName } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';
-import { buildScanPlan, fieldCursor, type CapturedRecord, type RecordSink, type SinkWant } from './record-sink';
-import { HEADER_TYPE, StateBinScanner } from './state-bin-scanner';
+import { buildScanPlan, fieldCursor, type RecordSink, type SinkWant } from './record-sink';
+import { HEADER_TYPE, type CapturedRecord } from './scan-plan';
+import { StateBinScanner } from './state-bin-scanner';
 import { sortTypeStats, type TypeStat } from './type-stats';
 
 /** What to collect besides the per-type table (which is always built). Everything is off by default. */

@@ -3,6 +3,10 @@ import type { StateBinDefect } from './errors';
 import { messageTypeName } from './message-types';
 import { FORMAT_ARRAY, FORMAT_BYTES, FORMAT_CLASS, FORMAT_FIXED, FORMAT_HEAD, FORMAT_INVALID, FORMAT_MAP, formatLength, isStringFormat, MAX_FORMAT_HEAD } from './msgpack-format';
 import { matchField, walkRecordInChunk } from './record-walk';
+import { HEADER_TYPE, RecordDefect, type ScanPlan, type TypePlan } from './scan-plan';
+
+/** Called at the end of each record; `size` follows inspect's rule (type byte + value; first record + header). */
+export type RecordCallback = (type: number, size: number) => void;
 
 /**
  * The streaming skip-parser under the state.bin decoder (internal to this domain).
@@ -18,28 +22,6 @@ import { matchField, walkRecordInChunk } from './record-walk';
  * msgpack bytes: in place when they lie in the current chunk, copied only when they straddle a boundary. Captures are
  * valid until the record callback returns.
  */
-
-/** Pseudo record type of the `{LastIndex}` header in a {@link ScanPlan}. */
-export const HEADER_TYPE = 256;
-
-/** What to capture of one record type. */
-export interface TypePlan {
-  /** Top-level map keys whose values to capture; slot of `fields[i]` is `i + 1`. */
-  readonly fields: readonly Uint8Array[];
-  /** Bit n set when a field name is n bytes long (n < 31); bit 31 for longer names. Rejects most keys at once. */
-  readonly lengthMask: number;
-  /** Capture the whole value in slot 0. */
-  readonly whole: boolean;
-}
-
-/** Per type id (0..255, and {@link HEADER_TYPE}): what to capture, or undefined to only count. */
-export type ScanPlan = readonly (TypePlan | undefined)[];
-
-/** Called at the end of each record; `size` follows inspect's rule (type byte + value; first record + header). */
-export type RecordCallback = (type: number, size: number) => void;
-
-/** Thrown by a record callback when a captured field makes no sense; the scanner adds record, type and offset. */
-export class RecordDefect extends Error {}
 
 const PHASE_TYPE = 0;
 const PHASE_VALUE = 1;

@@ -1,5 +1,5 @@
 import { describeFormat, MsgpackCursor } from '../../../../functions/core/snapshot-contents/msgpack-cursor';
-import { RecordDefect } from '../../../../functions/core/snapshot-contents/state-bin-scanner';
+import { RecordDefect } from '../../../../functions/core/snapshot-contents/scan-plan';
 import { encodeMsgpack, raw } from '../../../helpers/consul-msgpack';
 
 const cursorOver = (value: unknown) => {
