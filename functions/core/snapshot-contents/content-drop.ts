@@ -1,5 +1,5 @@
-import type { Finding } from '../report';
-import type { Severity } from '../severity';
+import type { Finding } from '../report/report';
+import type { Severity } from '../shared/severity';
 import { SUMMARY_COUNTS } from './content-diff';
 import type { ContentSummary } from './content-summary';
 

@@ -1,4 +1,4 @@
-import { ConsulOpsError } from '../errors';
+import { ConsulOpsError } from '../shared/errors';
 
 /** Error codes of the snapshot-contents domain. Compare on these. */
 export const SNAPSHOT_CONTENTS_ERROR_CODES = {

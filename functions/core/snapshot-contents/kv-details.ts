@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors';
+import { InvalidInputError } from '../shared/errors';
 import { hasBytePrefix, kvPrefixEnd, readKvKey } from './kv-key';
 import { MESSAGE_TYPES } from './message-types';
 import { MsgpackCursor } from './msgpack-cursor';

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../../functions/core/errors';
+import { InvalidInputError } from '../../../../functions/core/shared/errors';
 import { stateBin, stateRecord, kvs, tombstone, decodeWhole, decodeChunks, chunksOf, stateHeader } from '../../../helpers/state-bin';
 
 /** The `-kvdetails` rows (name → count) for `keys` at `depth`/`filter`. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isErrorCode } from '../../../../functions/core/errors';
+import { isErrorCode } from '../../../../functions/core/shared/errors';
 import { SNAPSHOT_CONTENTS_ERROR_CODES, StateBinMalformedError } from '../../../../functions/core/snapshot-contents/errors';
 import { decodeGoString } from '../../../../functions/core/snapshot-contents/go-text';
 import { createStateBinDecoder, type StateBinDecodeResult, type StateBinDecoderOptions } from '../../../../functions/core/snapshot-contents/state-bin-decoder';
