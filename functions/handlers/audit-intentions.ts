@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createS3Client, createSecretsManagerClient, createSnsClient } from '../adapters/aws-clients';
@@ -29,12 +30,12 @@ export interface AuditIntentionsResult {
   readonly notified?: boolean;
 }
 
-/** The deployed bundle does not carry the baseline the stack configured (or carries one it did not). */
+/** The deployed baseline file is not the one the stack configured (or there is one it did not configure). */
 export class BaselineMismatchError extends ConsulOpsError {
   constructor(expected: string | undefined, actual: string | undefined) {
     super(
       'INTENTION_BASELINE_MISMATCH',
-      `the function's embedded intention baseline (${actual ?? 'none'}) is not the one the stack configured (${expected ?? 'none'})`,
+      `the function's intention baseline file (${actual ?? 'none'}) is not the one the stack configured (${expected ?? 'none'})`,
       'Redeploy the consul-ops stack (cdk deploy): the function code and its configuration are out of step.',
       { context: { expected, actual } },
     );
@@ -46,18 +47,24 @@ const metrics = new Metrics({ namespace: 'ConsulOps', serviceName: 'consul-ops-a
 let wiring: ReturnType<typeof init> | undefined;
 
 /**
- * The baseline baked in at synth (esbuild replaces `process.env.INTENTION_BASELINE_B64` with a string literal; see
- * INTENTION_BASELINE_DEFINE). Outside a bundle (tests, local runs) the variable is read from the environment.
+ * The baseline the stack shipped in the cluster's baseline layer (`INTENTION_BASELINE_FILE`), checked against the
+ * sha256 the stack configured (`INTENTION_BASELINE_SHA256`): a file that was swapped, or is missing while a digest
+ * is configured (or the reverse), is refused.
  *
- * @param embedded the base64 canonical JSON, or undefined
+ * @param file path of the canonical JSON baseline, or undefined
  * @param expectedSha256 `INTENTION_BASELINE_SHA256`, or undefined
  */
-export function readEmbeddedBaseline(embedded: string | undefined, expectedSha256: string | undefined): IntentionBaseline | undefined {
-  if (!embedded) {
+export function readBaselineFile(file: string | undefined, expectedSha256: string | undefined): IntentionBaseline | undefined {
+  if (!file) {
     if (expectedSha256) throw new BaselineMismatchError(expectedSha256, undefined);
     return undefined;
   }
-  const json = Buffer.from(embedded, 'base64').toString('utf8');
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BaselineMismatchError(expectedSha256, `unreadable ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   const actual = createHash('sha256').update(json).digest('hex');
   if (actual !== expectedSha256) throw new BaselineMismatchError(expectedSha256, actual);
   let raw: unknown;
@@ -66,7 +73,7 @@ export function readEmbeddedBaseline(embedded: string | undefined, expectedSha25
   } catch (err) {
     throw new BaselineMismatchError(expectedSha256, `${actual} (not JSON: ${(err as Error).message})`);
   }
-  return parseIntentionBaseline(raw, 'the embedded intention baseline');
+  return parseIntentionBaseline(raw, 'the deployed intention baseline');
 }
 
 function init() {
@@ -75,7 +82,7 @@ function init() {
   env.required(E.consulAddresses);
   const cluster = env.required(E.clusterName);
   const bucket = env.required(E.bucketName);
-  const baseline = readEmbeddedBaseline(process.env.INTENTION_BASELINE_B64, env.optional(E.baselineSha256));
+  const baseline = readBaselineFile(env.optional(E.baselineFile), env.optional(E.baselineSha256));
   const s3 = createS3Client();
   const topicArn = env.optional(E.reportTopicArn);
   return {

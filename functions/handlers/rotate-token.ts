@@ -10,6 +10,7 @@ import { ConsulOpsError, InvalidInputError, summarizeError } from '../core/error
 import type { RotationSettings } from '../core/rotation-ports';
 import { ROTATION_STEPS, runRotationStep, type RotationStep, type StepResult } from '../core/rotation-steps';
 import { sweepPreviousTokens, type SweepReport } from '../core/rotation-sweep';
+import { DEFAULT_ROTATION } from '../core/shared/defaults';
 import { consulWiring } from './consul-wiring';
 import { LambdaEnv, ROTATION_FUNCTION_ENV as E } from './lambda-env';
 import { secretNameOf } from '../core/secret-name';
@@ -24,8 +25,8 @@ export interface SweepEvent {
   readonly action: 'sweep';
 }
 
-/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset. */
-export const DEFAULT_GRACE_PERIOD_HOURS = 24;
+/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset (declared in core/shared/defaults.ts). */
+export const DEFAULT_GRACE_PERIOD_HOURS = DEFAULT_ROTATION.gracePeriodHours;
 
 /** The Powertools service name: also the `service` dimension of every metric this function emits. */
 export const ROTATE_TOKEN_SERVICE = 'consul-ops-rotate-token';
