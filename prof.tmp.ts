@@ -1,0 +1,18 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildConsulOpsApp } from './lib/consul-ops-app';
+import { DEFAULT_DEPLOY_CONFIG } from './lib/config/default-config';
+const ctx = JSON.parse(readFileSync('cdk.json','utf8')).context;
+const n = Number(process.argv[2]);
+const mode = process.argv[3];
+const outdir = '/tmp/proto/prof-out';
+rmSync(outdir, { recursive: true, force: true });
+const base = DEFAULT_DEPLOY_CONFIG.clusters[0];
+const clusters = Array.from({ length: n }, (_, i) => ({ ...structuredClone(base), name: `c${i}`, rotation: { tokens: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/c${i}/web-AbCdEf` }] } }));
+const context = { ...ctx, 'aws:cdk:bundling-stacks': [], ...(mode === 'novalidate' || mode === 'bare' ? { '@aws-cdk/core:validateAgainstDefaultRules': false } : {}) };
+const t0 = Date.now();
+const { app } = buildConsulOpsApp({ env: {}, nag: mode !== 'nonag' && mode !== 'bare', config: { ...structuredClone(DEFAULT_DEPLOY_CONFIG), clusters } as any, appProps: { outdir, context } });
+const t1 = Date.now();
+app.synth();
+console.log(mode, 'build', t1 - t0, 'synth', Date.now() - t1);

@@ -1,0 +1,16 @@
+import { readFileSync, existsSync, rmSync } from 'node:fs';
+import { buildConsulOpsApp } from './lib/consul-ops-app';
+import { DEFAULT_DEPLOY_CONFIG } from './lib/config/default-config';
+const ctx = JSON.parse(readFileSync('cdk.json','utf8')).context;
+const n = Number(process.argv[2]);
+const bundle = process.argv[3] === 'bundle';
+const outdir = '/tmp/proto/scale-out';
+rmSync(outdir, { recursive: true, force: true });
+const base = DEFAULT_DEPLOY_CONFIG.clusters[0];
+const clusters = Array.from({ length: n }, (_, i) => ({ ...structuredClone(base), name: `c${i}`, rotation: { tokens: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/c${i}/web-AbCdEf` }] } }));
+const t0 = Date.now();
+const { app } = buildConsulOpsApp({ env: {}, config: { ...structuredClone(DEFAULT_DEPLOY_CONFIG), clusters } as any, appProps: { outdir, context: { ...ctx, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } } });
+const t1 = Date.now();
+const asm = app.synth();
+const t2 = Date.now();
+console.log('build', t1 - t0, 'synth', t2 - t1, 'max', Math.max(...asm.stacks.map((s) => Object.keys(s.template.Resources).length)));
