@@ -1,4 +1,4 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -64,8 +64,9 @@ export class BucketReplication extends Construct {
     this.role = new iam.Role(this, 'Role', {
       description: `consul-ops: S3 replication of backups to ${destination.bucketArn}`,
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
-        // Confused-deputy guard: only S3 acting for this very bucket may assume the role.
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnEquals: { 'aws:SourceArn': bucket.bucketArn } },
+        // Confused-deputy guard: only S3 acting for this account. (Not aws:SourceArn = the bucket: the bucket names this
+        // role in its replication configuration, so the role cannot reference the bucket back without a cycle.)
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     });
     const allow = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
@@ -78,6 +79,11 @@ export class BucketReplication extends Construct {
     allow(['kms:Encrypt', 'kms:GenerateDataKey'], [destination.kmsKeyArn], { StringEquals: { 'kms:ViaService': `s3.${destination.region}.amazonaws.com` } });
 
     const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+    const reason = 'S3 replicates every object version under snapshots/ (keys are timestamped): the prefix is the narrowest resource.';
+    Validations.of(this.role).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(cfnBucket)}.Arn>/${SNAPSHOT_ROOT}/*]`, reason },
+      { id: `AwsSolutions-IAM5[Resource::${destination.bucketArn}/${SNAPSHOT_ROOT}/*]`, reason },
+    );
     cfnBucket.replicationConfiguration = {
       role: this.role.roleArn,
       rules: [

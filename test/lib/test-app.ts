@@ -53,11 +53,11 @@ export interface TestApp extends ConsulOpsApp {
 }
 
 /**
- * Builds the consul-ops app from a config, without cdk-nag and without bundling (bundling and the nag/validator path
- * are covered by synth.test.ts).
+ * Builds the consul-ops app from a config, without cdk-nag, the CloudFormation validator and bundling, which make
+ * template tests slow (all three are covered by synth.test.ts).
  */
 export function buildTestApp(config: DeployConfigInput = defaultConfig()): TestApp {
-  const built = buildConsulOpsApp({ env: {}, config, nag: false, appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } } });
+  const built = buildConsulOpsApp({ env: {}, config, nag: false, appProps: { builtinCloudFormationValidation: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } } });
   const templates = new Map<string, Template>();
   return {
     ...built,
@@ -100,3 +100,30 @@ export function functionBy(template: Template, pattern: RegExp): Json {
 export const bucketObjects = (key: string): Json => ({ 'Fn::Join': ['', [{ Ref: 'BackupBucketArn' }, `/${key}`]] });
 /** `kms:ViaService` for `<service>.<region>.amazonaws.com`. */
 export const viaService = (service: string): Json => ({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+
+/** One graphed metric of a dashboard: its name and dimensions (`[namespace, name, dim, value, …, options?]`). */
+export interface GraphedMetric {
+  readonly widget: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Record<string, string>;
+  readonly expression?: string;
+}
+
+/** A dashboard body parsed (tokens such as the region become `TOKEN`), as widgets, titles and graphed metrics. */
+export function dashboardOf(dashboard: Json): { widgets: Json[]; titles: string[]; metrics: GraphedMetric[] } {
+  const body = dashboard.Properties.DashboardBody;
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: Json) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  const widgets = JSON.parse(text).widgets as Json[];
+  const metrics = widgets.flatMap((w) =>
+    ((w.properties.metrics ?? []) as Json[][]).flatMap((row) => {
+      const options = typeof row[row.length - 1] === 'object' ? row[row.length - 1] : {};
+      const fields = row.filter((f) => typeof f === 'string');
+      if (fields.length < 2) return options.expression ? [{ widget: w.properties.title, namespace: '', name: '', dimensions: {}, expression: options.expression }] : [];
+      const dimensions: Record<string, string> = {};
+      for (let i = 2; i + 1 < fields.length; i += 2) dimensions[fields[i]] = fields[i + 1];
+      return [{ widget: w.properties.title, namespace: fields[0], name: fields[1], dimensions }];
+    }),
+  );
+  return { widgets, titles: widgets.map((w) => w.properties.title).filter(Boolean), metrics };
+}
