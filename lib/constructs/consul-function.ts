@@ -16,14 +16,14 @@ import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
 import { DLQ_SEND_ACTIONS, InvokeFunctionTarget } from './invoke-function-target';
 import { createVpcFunctionRole } from './vpc-function-role';
 
-/** The Consul-facing jobs: each is `functions/handlers/<job>.ts` and reports as one {@link ReportFeature}. */
+/** The Consul-facing jobs: the handler file of each, and the {@link ReportFeature} it reports as. */
 export const CONSUL_JOBS = {
-  'take-snapshot': 'backup',
-  restore: 'restore',
-  'rotate-token': 'rotation',
-  'audit-intentions': 'intentions',
-  'check-certs': 'certificates',
-} as const satisfies Record<string, ReportFeature>;
+  'take-snapshot': { entry: 'functions/handlers/take-snapshot.ts', feature: 'backup' },
+  restore: { entry: 'functions/handlers/restore.ts', feature: 'restore' },
+  'rotate-token': { entry: 'functions/handlers/rotate-token.ts', feature: 'rotation' },
+  'audit-intentions': { entry: 'functions/handlers/audit-intentions.ts', feature: 'intentions' },
+  'check-certs': { entry: 'functions/handlers/check-certs.ts', feature: 'certificates' },
+} as const satisfies Record<string, { readonly entry: string; readonly feature: ReportFeature }>;
 
 /** One of {@link CONSUL_JOBS}. */
 export type ConsulJob = keyof typeof CONSUL_JOBS;
@@ -142,7 +142,7 @@ export class ConsulFunction extends Construct {
     }
     this.job = props.job;
     this.clusterName = props.clusterName;
-    this.feature = CONSUL_JOBS[props.job];
+    this.feature = CONSUL_JOBS[props.job].feature;
     this.serviceName = jobServiceName(props.job);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
     this.role = createVpcFunctionRole(this, { description: `consul-ops ${props.job} function of cluster ${props.clusterName}`, logGroup: this.logGroup });
@@ -200,7 +200,7 @@ export class ConsulFunction extends Construct {
     const dlq = this.deadLetterQueue;
     const fn = new nodejs.NodejsFunction(this, 'Function', {
       description: `consul-ops: ${props.purpose} of Consul cluster ${props.clusterName}`,
-      entry: path.join(PROJECT_ROOT, `functions/handlers/${props.job}.ts`),
+      entry: path.join(PROJECT_ROOT, CONSUL_JOBS[props.job].entry),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { OverviewDashboard } from './overview-dashboard';
+import { buildOverviewDashboard } from './overview-dashboard';
 import { SlackForwarder } from './slack-forwarder';
 
 /** What CloudWatch alarms need on the key to publish to an encrypted topic (per the CloudWatch docs). */
@@ -56,7 +56,7 @@ export class Monitoring extends Construct {
   /** The Slack forwarder, when configured. */
   readonly slackForwarder?: SlackForwarder;
   /** The overview dashboard. */
-  readonly dashboard: OverviewDashboard;
+  readonly dashboard: cloudwatch.Dashboard;
   private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -76,7 +76,7 @@ export class Monitoring extends Construct {
       this.addAlarm('slack-forwarder-throttles', forwarder.function.metricThrottles({ period, statistic: 'Sum' }), 'The Slack forwarder was throttled: the account concurrency is exhausted.');
       this.addAlarm('slack-forwarder-dead-letters', forwarder.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'Slack messages gave up after their retries and wait in the forwarder dead-letter queue: fix the webhook, then redrive them.');
     }
-    this.dashboard = new OverviewDashboard(this, 'Overview', {
+    this.dashboard = buildOverviewDashboard(this, 'Dashboard', {
       dashboardName: `${props.stackNamePrefix}-consul-ops`,
       stackNamePrefix: props.stackNamePrefix,
       clusterNames: props.clusterNames,

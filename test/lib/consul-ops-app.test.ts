@@ -98,7 +98,7 @@ describe('stable construct ids', () => {
     // Assess
     expect([...after.clusters.keys()]).toEqual(['demo', 'north']);
     for (const [name, template] of after.clusters) expect(template).toEqual(before.clusters.get(name));
-    expect(changedResources(before.shared, after.shared)).toEqual([expect.stringMatching(/^MonitoringOverviewDashboard/)]);
+    expect(changedResources(before.shared, after.shared)).toEqual([expect.stringMatching(/^MonitoringDashboard/)]);
   });
 
   it('adding a cluster changes no resource of any other cluster', () => {
@@ -112,7 +112,7 @@ describe('stable construct ids', () => {
 
     // Assess
     for (const [name, template] of before.clusters) expect(after.clusters.get(name)).toEqual(template);
-    expect(changedResources(before.shared, after.shared)).toEqual([expect.stringMatching(/^MonitoringOverviewDashboard/)]);
+    expect(changedResources(before.shared, after.shared)).toEqual([expect.stringMatching(/^MonitoringDashboard/)]);
   });
 });
 
@@ -133,5 +133,22 @@ describe('scale', () => {
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(450);
     // Every cluster stack is the same size: a cluster costs its own stack, not room in a shared one.
     expect(new Set([...clusters.values()].map((s) => counts.get(s.stackName))).size).toBe(1);
+  });
+});
+
+describe('upgrade from the single ConsulOps stack of earlier versions', () => {
+  it('keeps the logical ids of the key, bucket, topics, dashboard, Slack forwarder and rotation rule in the shared stack', () => {
+    // Prepare
+    const config = defaultConfig();
+    config.notifications = { emails: ['ops@example.com'], slackWebhookSecretArn: secretArnOf('slack') };
+    config.clusters[0].rotation = { rotateManagementToken: true };
+
+    // Act
+    const ids = Object.keys(buildTestApp(config).sharedTemplate.toJSON().Resources);
+
+    // Assess: the ids the single stack had (a changed id would be a new resource: a new, empty bucket).
+    expect(ids).toEqual(
+      expect.arrayContaining(['Key961B73FD', 'BackupsBucket2936A3AA', 'ReportsTopic9651584A', 'MonitoringAlarmTopicAF62D4F1', 'MonitoringDashboard0C3675C6', 'MonitoringSlackForwarderFunctionBDDC9E87', 'RotationFailuresRule57ADBA3A']),
+    );
   });
 });
