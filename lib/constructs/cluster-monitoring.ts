@@ -1,11 +1,11 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { longestScheduleGap } from '../config/schedule-expression';
 import { buildBackupDashboard, snapshotMetric } from './backup-dashboard';
 import { METRICS_NAMESPACE, type ConsulFunction } from './consul-function';
+import { createNotifyingAlarm } from './notifying-alarm';
 
 /** Properties of {@link ClusterMonitoring}. */
 export interface ClusterMonitoringProps {
@@ -97,20 +97,10 @@ export class ClusterMonitoring extends Construct {
   }
 
   private addAlarm(name: string, metric: cloudwatch.IMetric, description: string, overrides: Partial<cloudwatch.CreateAlarmOptions> = {}): void {
-    const alarm = new cloudwatch.Alarm(this, `Alarm-${name}`, {
-      alarmName: `${this.props.stackNamePrefix}-${this.props.clusterName}-${name}`,
-      alarmDescription: description,
-      metric,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...overrides,
-    });
-    alarm.addAlarmAction(new actions.SnsAction(this.props.alarmTopic));
-    alarm.addOkAction(new actions.SnsAction(this.props.alarmTopic));
-    this.alarms.push(alarm);
+    const alarmName = `${this.props.stackNamePrefix}-${this.props.clusterName}-${name}`;
+    this.alarms.push(createNotifyingAlarm(this, name, { alarmName, description, metric, topic: this.props.alarmTopic, overrides }));
   }
+
 }
 
 /** The name of a cluster's composite alarm: the overview dashboard refers to it by name. */

@@ -1,11 +1,11 @@
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { createNotifyingAlarm } from './notifying-alarm';
 import { buildOverviewDashboard } from './overview-dashboard';
 import { SlackForwarder } from './slack-forwarder';
 
@@ -117,17 +117,7 @@ export class Monitoring extends Construct {
   }
 
   private addAlarm(name: string, metric: cloudwatch.IMetric, description: string): void {
-    const alarm = new cloudwatch.Alarm(this, `Alarm-${name}`, {
-      alarmName: `${this.prefix}-${name}`,
-      alarmDescription: description,
-      metric,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new actions.SnsAction(this.alarmTopic));
-    alarm.addOkAction(new actions.SnsAction(this.alarmTopic));
-    this.alarms.push(alarm);
+    this.alarms.push(createNotifyingAlarm(this, name, { alarmName: `${this.prefix}-${name}`, description, metric, topic: this.alarmTopic }));
   }
+
 }
