@@ -9,6 +9,8 @@ import { CDK_JSON_CONTEXT, defaultConfig, extraCluster, secretArnOf, type Json }
 
 const ROOT = path.join(__dirname, '../..');
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+/** Bundling five handlers, or a fresh tsx process running cdk-nag and the validator, on a shared 2-core machine. */
+const SLOW_SYNTH_MS = 180_000;
 
 interface ValidationReport {
   readonly pluginReports: readonly { readonly pluginName: string; readonly violations?: readonly { readonly ruleName: string; readonly severity: string }[] }[];
@@ -64,7 +66,7 @@ describe('cdk synth (cdk-nag AwsSolutions + CloudFormation validator)', () => {
     expect((bundle.match(/require\("@aws-sdk\/[a-z0-9-]+"\)/g) ?? []).filter((r) => !r.includes('signature-v4-crt'))).toEqual([]);
     const layer = assetDirs.find((d) => existsSync(path.join(outdir, d, 'consul-ops', 'intention-baseline.json')));
     expect(readFileSync(path.join(outdir, layer!, 'consul-ops', 'intention-baseline.json'), 'utf8')).toContain('"destination":"api"');
-  });
+  }, SLOW_SYNTH_MS);
 
   it('synthesizes a config with every option on (prefix, environment, endpoints, logs, Object Lock, replica, restore, rotation, Slack, keys)', () => {
     // Prepare
@@ -181,5 +183,5 @@ describe('bin/app.ts', () => {
     // Assess
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.status).toBe(0);
-  });
+  }, SLOW_SYNTH_MS);
 });

@@ -223,6 +223,10 @@ describe('loadDeployConfig', () => {
     expect(config.bucket.objectLock).toEqual({ mode: 'GOVERNANCE', days: 7 });
   });
 
+  it('reads the example config of the repository', () => {
+    expect(loadDeployConfig(path.join(__dirname, '../../../config/example.yaml')).clusters.map((c) => c.name)).toEqual(['prod-east']);
+  });
+
   it('reads JSON', () => {
     const file = write('ok.json', JSON.stringify(DEFAULT_DEPLOY_CONFIG));
     expect(loadDeployConfig(file).clusters[0].name).toBe('demo');
