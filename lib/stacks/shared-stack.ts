@@ -82,6 +82,9 @@ export class SharedStack extends Stack {
     new CfnOutput(this, 'BackupBucketName', { description: 'Snapshot bucket', value: this.backups.bucket.bucketName });
     new CfnOutput(this, 'ReportTopicArn', { description: 'Report topic', value: this.reports.topic.topicArn });
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarm topic', value: this.monitoring.alarmTopic.topicArn });
+    if (this.backups.replication) {
+      new CfnOutput(this, 'ReplicationRoleArn', { description: 'Role S3 replicates backups with (the replica bucket and key must allow it)', value: this.backups.replication.role.roleArn });
+    }
   }
 }
 

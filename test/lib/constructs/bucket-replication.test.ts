@@ -34,6 +34,10 @@ describe('BucketReplication (bucket.replica)', () => {
       });
     });
 
+    it('outputs the replication role ARN, for the replica bucket and key policies', () => {
+      template.hasOutput('ReplicationRoleArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BackupsReplicationRole'), 'Arn'] } });
+    });
+
     it('replicates no delete markers: a prune or a deletion here never hides what the replica holds', () => {
       expect(rule().Rules[0].DeleteMarkerReplication).toEqual({ Status: 'Disabled' });
       expect(JSON.stringify(policyStatements(template, 'BackupsReplicationRole'))).not.toContain('s3:ReplicateDelete');
