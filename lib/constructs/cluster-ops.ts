@@ -2,6 +2,7 @@ import { Annotations, Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   CERT_CHECK_FUNCTION_ENV as CERT_ENV,
+  CONSUL_FUNCTION_ENV,
   INTENTION_AUDIT_FUNCTION_ENV as AUDIT_ENV,
   INTENTION_BASELINE_LAYER_PATH,
   RESTORE_FUNCTION_ENV as RESTORE_ENV,
@@ -210,7 +211,7 @@ export class ClusterOps extends Construct {
       clusterName: this.cluster.name,
       consul: this.cluster.consul,
       network: this.cluster.network,
-      environment: { [SNAPSHOT_ENV.reportTopicArn]: this.shared.reportTopic.topicArn, ...props.environment },
+      environment: { [CONSUL_FUNCTION_ENV.reportTopicArn]: this.shared.reportTopic.topicArn, ...props.environment },
     });
     grantPublishReports(fn.role, this.shared.reportTopic, this.shared.encryptionKey);
     this.shared.backups.grantReportAccess(fn.role, this.cluster.name, fn.feature);
