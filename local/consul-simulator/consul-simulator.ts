@@ -9,23 +9,25 @@
  * sim.faults.inject({ path: '/v1/snapshot', kind: 'reset-mid-stream', afterBytes: 4096, times: 1 });
  * await sim.stop();
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { aclPolicyRoutes } from './acl-policies';
-import { ANONYMOUS_ACCESSOR_ID, GLOBAL_MANAGEMENT_POLICY_ID, GLOBAL_MANAGEMENT_RULES } from './acl-resolver';
-import { tokenHash } from './acl-token-writer';
 import { aclTokenRoutes } from './acl-tokens';
 import { agentRoutes } from './agent-routes';
 import { ConnectCa, DEFAULT_CA_CONFIG } from './ca';
 import { caRoutes } from './ca-routes';
-import { catalogRoutes, registerService } from './catalog';
+import { bootstrapCluster } from './bootstrap';
+import { catalogRoutes } from './catalog';
 import { configEntryRoutes } from './config-entries';
 import { FaultInjector } from './faults';
-import { isUuid, newUuid, nowRfc3339Nano } from './go-format';
+import { isUuid, newUuid } from './go-format';
 import { intentionRoutes } from './intention-routes';
+import { kvRoutes } from './kv-routes';
 import { Router } from './router';
 import { createRequestHandler, listen, RecordedRequest } from './server';
 import { snapshotRoutes } from './snapshot';
+import { NEWEST_STATE_BIN_FEATURES } from './state-schemas';
+import { txnRoutes } from './txn-routes';
 import { SimulatorState } from './state-api';
 import { SimulatorStore } from './store';
 import { ConsulSimulatorOptions, ResolvedOptions, SimulatorCore, SimulatorRuntime } from './types';
@@ -61,51 +63,11 @@ function resolveOptions(o: ConsulSimulatorOptions): ResolvedOptions {
     agentKind: o.agentKind ?? 'server',
     tls: o.tls,
     snapshotStateBytes: o.snapshotStateBytes,
+    snapshotCompressibility: o.snapshotCompressibility ?? 'realistic',
+    stateBinFeatures: o.stateBinFeatures ?? NEWEST_STATE_BIN_FEATURES,
     gzipLevel: o.gzipLevel,
     agentDefaultToken: o.agentDefaultToken,
   };
-}
-
-/** Writes what a freshly bootstrapped cluster has: builtin policy, anonymous and management tokens, consul service. */
-function bootstrap(core: SimulatorCore, managementSecret: string): { accessorId: string; secretId: string } {
-  const store = core.store;
-  registerService(core, { name: 'consul', id: 'consul', port: 8300 });
-  if (!core.options.aclsEnabled) return { accessorId: '', secretId: '' };
-  const policyIndex = store.commit('acl-policies');
-  store.policies.set(GLOBAL_MANAGEMENT_POLICY_ID, {
-    ID: GLOBAL_MANAGEMENT_POLICY_ID,
-    Name: 'global-management',
-    Description: 'Builtin Policy that grants unlimited access',
-    Rules: GLOBAL_MANAGEMENT_RULES,
-    Datacenters: [],
-    Hash: createHash('sha256').update(GLOBAL_MANAGEMENT_RULES).digest('base64'),
-    CreateIndex: policyIndex,
-    ModifyIndex: policyIndex,
-  });
-  const seed = (accessor: string, secret: string, description: string, policies: string[]) => {
-    const index = store.commit('acl-tokens');
-    const token = {
-      AccessorID: accessor,
-      SecretID: secret,
-      Description: description,
-      Policies: policies.map((ID) => ({ ID })),
-      Roles: [],
-      ServiceIdentities: [],
-      NodeIdentities: [],
-      Local: false,
-      AuthMethod: '',
-      CreateTime: nowRfc3339Nano(core.now()),
-      Hash: '',
-      CreateIndex: index,
-      ModifyIndex: index,
-    };
-    token.Hash = tokenHash(token);
-    store.tokens.set(accessor, token);
-  };
-  seed(ANONYMOUS_ACCESSOR_ID, 'anonymous', 'Anonymous Token', []);
-  const accessorId = newUuid();
-  seed(accessorId, managementSecret, 'Initial Management Token', [GLOBAL_MANAGEMENT_POLICY_ID]);
-  return { accessorId, secretId: managementSecret };
 }
 
 /** Builds every route. */
@@ -118,6 +80,8 @@ function buildRouter(): Router {
     ...intentionRoutes,
     ...caRoutes,
     ...catalogRoutes,
+    ...kvRoutes,
+    ...txnRoutes,
     ...agentRoutes,
   );
 }
@@ -152,7 +116,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     now,
   };
   await ca.init();
-  const managementToken = bootstrap(core, options.managementSecretId ?? newUuid());
+  const managementToken = bootstrapCluster(core, options.managementSecretId ?? newUuid());
   const requests: RecordedRequest[] = [];
   const { server, url } = await listen(core, createRequestHandler(core, buildRouter(), requests));
   return {

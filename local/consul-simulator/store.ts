@@ -129,6 +129,12 @@ export class SimulatorStore extends EventEmitter {
     return this.index;
   }
 
+  /** Allocates a raft index without touching any table (a write whose tables are touched as it applies). */
+  allocate(): number {
+    this.index += 1;
+    return this.index;
+  }
+
   /** Bumps the index table entry of `tables` to an index already allocated (several tables in one raft write). */
   touch(index: number, ...tables: Table[]): void {
     for (const table of tables) this.indexes.set(table, Math.max(index, this.indexes.get(table) ?? 0));
