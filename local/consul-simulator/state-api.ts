@@ -13,7 +13,7 @@ import { KvBatch, kvList } from './kv-store';
 import { normalizeConfigEntry, renderConfigEntry, upsertConfigEntry } from './config-entries';
 import { newUuid, rfc3339Nano } from './go-format';
 import { AclPolicyRecord, AclRoleRecord, AclTokenRecord, ConfigEntryRecord, SimulatorStore, StoreTables } from './store';
-import type { DirEntryRecord, HealthCheckRecord, NodeRecord, NodeServiceRecord, SessionRecord, TemplatedPolicyRecord } from './store-records';
+import type { AclAuthMethodRecord, AclBindingRuleRecord, DirEntryRecord, HealthCheckRecord, NodeRecord, NodeServiceRecord, SessionRecord, TemplatedPolicyRecord } from './store-records';
 import { RestoreRecord, SimulatorCore, SnapshotRecord } from './types';
 
 /** Seeding and inspection hooks over one simulator's state. */
@@ -107,6 +107,25 @@ export class SimulatorState {
     if (policies === undefined) delete token.TemplatedPolicies;
     else token.TemplatedPolicies = policies;
     token.ModifyIndex = this.core.store.commit('acl-tokens');
+  }
+
+  /** Stores an ACL auth method (no login flow is simulated; snapshots carry it). */
+  setAuthMethod(method: Omit<AclAuthMethodRecord, 'CreateIndex' | 'ModifyIndex'>): AclAuthMethodRecord {
+    const existing = this.core.store.authMethods.get(method.Name);
+    const index = this.core.store.commit('acl-auth-methods');
+    const record = { ...method, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index };
+    this.core.store.authMethods.set(record.Name, record);
+    return record;
+  }
+
+  /** Stores an ACL binding rule for an auth method (snapshots carry it). */
+  setBindingRule(rule: Omit<AclBindingRuleRecord, 'ID' | 'CreateIndex' | 'ModifyIndex'> & { ID?: string }): AclBindingRuleRecord {
+    const id = rule.ID ?? newUuid();
+    const existing = this.core.store.bindingRules.get(id);
+    const index = this.core.store.commit('acl-binding-rules');
+    const record = { ...rule, ID: id, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index };
+    this.core.store.bindingRules.set(id, record);
+    return record;
   }
 
   /** A token by AccessorID (expired ones included). */

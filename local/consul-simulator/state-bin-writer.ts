@@ -50,19 +50,22 @@ export function encodeState(t: StoreTables, options: EncodeStateOptions = {}): E
     const req = { ...node, NodeMeta: node.Meta, Service: null as unknown, Check: null as unknown };
     rec(T.Register, s.register, req);
     for (const svc of t.services.filter((x) => x.Node === node.Node).sort(byKey((x) => x.ID))) rec(T.Register, s.register, { ...req, Service: nodeService(svc) });
-    for (const check of t.checks.filter((x) => x.Node === node.Node).sort(byKey((x) => x.CheckID))) rec(T.Register, s.register, { ...req, Check: check });
+    for (const check of t.checks.filter((x) => x.Node === node.Node).sort(byKey((x) => x.CheckID))) {
+      rec(T.Register, s.register, { ...req, Check: { ...check, ServiceTags: nilIfEmpty(check.ServiceTags) } });
+    }
   }
   opaque(T.CoordinateBatchUpdate);
   // 3. persistSessions, 4. persistACLs
   [...t.sessions].sort(byKey((x) => x.ID)).forEach((x) => rec(T.Session, s.session, x));
   const policyName = new Map(t.policies.map((p) => [p.ID, p.Name]));
   const roleName = new Map(t.roles.map((r) => [r.ID, r.Name]));
-  const links = (ids: { ID: string }[], names: Map<string, string>) => ids.map((l) => ({ ID: l.ID, Name: names.get(l.ID) ?? '' }));
+  const links = (ids: { ID: string }[], names: Map<string, string>) => nilIfEmpty(ids.map((l) => ({ ID: l.ID, Name: names.get(l.ID) ?? '' })));
+  const identities = (x: { ServiceIdentities: unknown[]; NodeIdentities: unknown[] }) => ({ ServiceIdentities: nilIfEmpty(x.ServiceIdentities), NodeIdentities: nilIfEmpty(x.NodeIdentities) });
   [...t.tokens].sort(byKey((x) => x.AccessorID)).forEach((x) =>
-    rec(T.ACLToken, s.aclToken, { ...x, Policies: links(x.Policies, policyName), Roles: links(x.Roles, roleName), Hash: hashBytes(x.Hash) }),
+    rec(T.ACLToken, s.aclToken, { ...x, ...identities(x), Policies: links(x.Policies, policyName), Roles: links(x.Roles, roleName), Hash: hashBytes(x.Hash) }),
   );
-  [...t.policies].sort(byKey((x) => x.ID)).forEach((x) => rec(T.ACLPolicy, s.aclPolicy, { ...x, Hash: hashBytes(x.Hash) }));
-  [...t.roles].sort(byKey((x) => x.ID)).forEach((x) => rec(T.ACLRole, s.aclRole, { ...x, Policies: links(x.Policies, policyName), Hash: hashBytes(x.Hash) }));
+  [...t.policies].sort(byKey((x) => x.ID)).forEach((x) => rec(T.ACLPolicy, s.aclPolicy, { ...x, Datacenters: nilIfEmpty(x.Datacenters), Hash: hashBytes(x.Hash) }));
+  [...t.roles].sort(byKey((x) => x.ID)).forEach((x) => rec(T.ACLRole, s.aclRole, { ...x, ...identities(x), Policies: links(x.Policies, policyName), Hash: hashBytes(x.Hash) }));
   [...t.bindingRules].sort(byKey((x) => x.ID)).forEach((x) => rec(T.ACLBindingRule, s.aclBindingRule, x));
   [...t.authMethods].sort(byKey((x) => x.Name)).forEach((x) => rec(T.ACLAuthMethod, s.aclAuthMethod, x));
   // 5. persistKVs (split for synthetic records), 6. persistTombstones
@@ -84,7 +87,8 @@ export function encodeState(t: StoreTables, options: EncodeStateOptions = {}): E
   roots
     .filter((r) => r.Active && r.PrivateKeyPem)
     .forEach((r) => rec(T.ConnectCAProviderState, s.caProviderState, { ID: providerStateId(t.clusterId, r.ID), PrivateKey: r.PrivateKeyPem, RootCert: r.RootCert, CreateIndex: r.CreateIndex, ModifyIndex: r.ModifyIndex }));
-  rec(T.ConnectCAConfig, s.caConfig, { ...t.caConfig, ClusterID: t.clusterId });
+  // At most one, and only once written (`persistConnectCAConfig` skips a nil config).
+  if (t.caConfig.ModifyIndex > 0) rec(T.ConnectCAConfig, s.caConfig, { ...t.caConfig, ClusterID: t.clusterId });
   // 13. persistConfigEntries: kind, then name
   [...t.configEntries].sort(byKey((e) => `${e.Kind}\u0000${e.Name}`)).forEach((e) => w.byte(T.ConfigEntry).str(configEntryPayload(e, s, options.features ?? NEWEST_STATE_BIN_FEATURES)));
   // 14–16: federation states, system metadata, the index table
@@ -100,7 +104,15 @@ export function encodeState(t: StoreTables, options: EncodeStateOptions = {}): E
 /** `ServiceNode.ToNodeService()`: the catalog row as a NodeService (Weights always set). */
 function nodeService(svc: NodeServiceRecord): Record<string, unknown> {
   const { Node: _node, ...rest } = svc;
-  return rest;
+  return { ...rest, Tags: nilIfEmpty(rest.Tags) };
+}
+
+/**
+ * The simulator keeps "none" as `[]`; Go keeps it as a nil slice (`c0`), which is what a field never set by the
+ * client decodes to. Lists a client did send empty are rare enough to write as nil too.
+ */
+function nilIfEmpty<X>(list: X[] | undefined): X[] | null {
+  return list && list.length ? list : null;
 }
 
 function hashBytes(base64: string): Buffer | null {

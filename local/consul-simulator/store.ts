@@ -161,30 +161,31 @@ export class SimulatorStore extends EventEmitter {
     return `${kind}/${name}`;
   }
 
-  /** A deep copy of every table. */
+  /** A deep copy of every table, each sorted by its key (so two copies of the same state compare equal). */
   tables(): StoreTables {
+    const rows = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([, v]) => v);
     return cloneDeep({
       clusterId: this.clusterId,
-      nodes: [...this.nodes.values()],
-      services: [...this.services.values()],
-      checks: [...this.checks.values()],
-      kv: [...this.kv.values()],
-      tombstones: [...this.tombstones.entries()],
-      sessions: [...this.sessions.values()],
-      tokens: [...this.tokens.values()],
-      policies: [...this.policies.values()],
-      roles: [...this.roles.values()],
-      bindingRules: [...this.bindingRules.values()],
-      authMethods: [...this.authMethods.values()],
-      configEntries: [...this.configEntries.values()],
-      caRoots: this.caRoots,
+      nodes: rows(this.nodes),
+      services: rows(this.services),
+      checks: rows(this.checks),
+      kv: rows(this.kv),
+      tombstones: rows(new Map([...this.tombstones.entries()].map((e) => [e[0], e]))),
+      sessions: rows(this.sessions),
+      tokens: rows(this.tokens),
+      policies: rows(this.policies),
+      roles: rows(this.roles),
+      bindingRules: rows(this.bindingRules),
+      authMethods: rows(this.authMethods),
+      configEntries: rows(this.configEntries),
+      caRoots: [...this.caRoots].sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0)),
       caConfig: this.caConfig,
       autopilot: this.autopilot,
-      systemMetadata: [...this.systemMetadata.values()],
-      federationStates: [...this.federationStates.values()],
-      serviceVirtualIps: [...this.serviceVirtualIps.values()],
+      systemMetadata: rows(this.systemMetadata),
+      federationStates: rows(this.federationStates),
+      serviceVirtualIps: rows(this.serviceVirtualIps),
       freeVirtualIps: this.freeVirtualIps,
-      opaque: [...this.opaque.entries()],
+      opaque: [...this.opaque.entries()].sort(([a], [b]) => a - b),
       indexes: this.indexRows(),
     });
   }
