@@ -32,7 +32,11 @@ export function parseGoTime(text: string, zoneForZ: number | 'UTC' = 'UTC'): GoT
   if (!m) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text)}`);
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const offset = zone === 'Z' ? zoneForZ : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999 (Go's zero time is year 1).
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), 0);
+  const wall = date.getTime() / 1000;
   const unixSeconds = BigInt(wall) - BigInt(offset === 'UTC' ? 0 : offset * 60);
   return { unixSeconds, nanos: frac ? Number(frac.padEnd(9, '0')) : 0, offset };
 }
