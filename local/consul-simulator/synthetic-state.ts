@@ -37,7 +37,8 @@ const KEY_LENGTH = SYNTHETIC_KEY_PREFIX.length + 12 + 1 + 10;
 const MIN_VALUE = 32;
 const MAX_VALUE = 65_535;
 const INCOMPRESSIBLE_VALUE = 16 * 1024;
-const CHUNK = 256 * 1024;
+/** Target chunk size; chunks end at a record boundary, so they are a little larger. */
+const CHUNK = 64 * 1024;
 
 /** The bytes of a KVS record around its key and value, for one index. */
 function recordParts(index: number): { before: Buffer; middle: Buffer; overhead: number } {
@@ -125,6 +126,8 @@ class KvRecordGenerator {
   private readonly docs: ConfigDoc[];
   private readonly scratch = new Uint32Array(Math.ceil(MAX_VALUE / 4));
   private readonly realistic: boolean;
+  /** Reused for every chunk; each pushed chunk is an exact-size copy, so memory in flight stays small. */
+  private readonly work: Buffer;
 
   constructor(o: Required<Pick<SyntheticStateOptions, 'bytes' | 'index'>> & SyntheticStateOptions) {
     this.parts = recordParts(o.index);
@@ -134,13 +137,14 @@ class KvRecordGenerator {
     this.random = rng(o.seed ?? 1);
     this.realistic = (o.compressibility ?? 'realistic') === 'realistic';
     this.docs = this.realistic ? buildDocs(rng((o.seed ?? 1) + 7919)) : [];
+    this.work = Buffer.allocUnsafe(CHUNK + this.parts.overhead + MAX_VALUE);
   }
 
   /** The next chunk of whole records, or `undefined` when all bytes were produced. */
   next(): Buffer | undefined {
     if (this.remaining === 0) return undefined;
     const { overhead } = this.parts;
-    const out = Buffer.allocUnsafe(CHUNK + overhead + MAX_VALUE);
+    const out = this.work;
     let pos = 0;
     while (pos < CHUNK && this.remaining > 0) {
       const doc = this.realistic ? this.docs[this.random() % this.docs.length] : undefined;
@@ -151,7 +155,7 @@ class KvRecordGenerator {
       pos = this.writeRecord(out, pos, v, doc);
       this.remaining -= overhead + v;
     }
-    return out.subarray(0, pos);
+    return Buffer.from(out.subarray(0, pos));
   }
 
   private writeRecord(out: Buffer, pos: number, v: number, doc: ConfigDoc | undefined): number {
