@@ -39,6 +39,19 @@ export class Authorizer {
     return found !== 'deny' && RANK[found] >= RANK[level];
   }
 
+  /**
+   * `KeyWritePrefix`-style check (used by recursive KV deletes): `level` on the prefix itself and no more specific
+   * rule under the prefix granting less.
+   */
+  allowedUnderPrefix(resource: 'key', level: AccessLevel, prefix: string): boolean {
+    if (!this.allowed(resource, level, prefix)) return false;
+    if (!this.settings.aclsEnabled || this.management) return true;
+    const rules = this.rules.named.get(resource);
+    if (!rules) return true;
+    const under = [...rules.exact.entries(), ...rules.prefix.entries()].filter(([name]) => name.startsWith(prefix) && name !== prefix);
+    return under.every(([, l]) => l !== 'deny' && RANK[l] >= RANK[level]);
+  }
+
   /** Throws Consul's 403 permission-denied error unless {@link allowed}. */
   require(resource: AclResource, level: AccessLevel, name?: string): void {
     if (!this.allowed(resource, level, name)) throw permissionDenied(this.accessorId, resource, level, name);
