@@ -1,11 +1,12 @@
 /**
  * `/v1/kv/<key>` (`agent/kvs_endpoint.go`, server side `agent/consul/kvs_endpoint.go`): GET (single, `?recurse`,
- * `?keys` with `?separator`, `?raw`, blocking), PUT (`?flags`, `?cas`) and DELETE (`?recurse`, `?cas`), with
- * `key:read`/`key:write` checks, the 404-with-index for missing keys and Consul's 400/413/500 texts.
+ * `?keys` with `?separator`, `?raw`, blocking), PUT (`?flags`, `?cas`) and DELETE (`?recurse`, `?cas`), with the
+ * `key:read`/`key:write` checks of their `ENDPOINT_ACL` rows, the 404-with-index for missing keys and Consul's
+ * 400/413/500 texts.
  */
 import { KvBatch, kvList, kvListIndex, kvMaxIndex, renderDirEntry } from './kv-store';
 import { ANONYMOUS_ACCESSOR_ID } from './acl-resolver';
-import { badRequest, ConsulHttpError, permissionDenied } from './http-errors';
+import { badRequest, ConsulHttpError } from './http-errors';
 import { beginServerRead, blockOn, checkDatacenter, jsonReply, parseQueryOptions, queryMetaHeaders, queryReply, requireLeader } from './query';
 import { Reply } from './reply';
 import { RequestContext } from './request-context';
@@ -37,13 +38,13 @@ function notFoundWithIndex(ctx: RequestContext, index: number): Reply {
 
 async function getHandler(ctx: RequestContext, key: string): Promise<Reply> {
   const opts = beginServerRead(ctx);
-  const authz = ctx.authorize();
   const store = ctx.core.store;
   if (ctx.has('keys')) {
     const separator = ctx.query.get('separator') ?? ctx.query.get('seperator') ?? '';
+    const visible = ctx.aclFilter('keys');
     await blockOn(ctx.core, opts, ['kvs', 'tombstones']);
     const all = kvList(store, key);
-    const readable = all.filter((e) => authz.allowed('key', 'read', e.Key));
+    const readable = all.filter((e) => visible({ name: e.Key }));
     const keys = new Set<string>();
     for (const e of readable) {
       const cut = separator ? e.Key.indexOf(separator, key.length) : -1;
@@ -54,17 +55,19 @@ async function getHandler(ctx: RequestContext, key: string): Promise<Reply> {
     return queryReply(ctx, [...keys], index, filtered(ctx, readable.length < all.length));
   }
   if (ctx.has('recurse')) {
+    const visible = ctx.aclFilter('list');
     await blockOn(ctx.core, opts, ['kvs', 'tombstones']);
     const all = kvList(store, key);
-    const readable = all.filter((e) => authz.allowed('key', 'read', e.Key));
+    const readable = all.filter((e) => visible({ name: e.Key }));
     const index = Math.max(1, kvListIndex(store, key, all));
     if (readable.length === 0) return notFoundWithIndex(ctx, index);
     return queryReply(ctx, readable.map((e) => renderDirEntry(e)), index, filtered(ctx, readable.length < all.length));
   }
   if (key === '') throw badRequest('Missing key name');
-  // KVS.Get checks key:read after the lookup: a denied token learns nothing, not even whether the key exists.
+  ctx.authorize(); // the token resolves before the blocking query (403 `ACL not found` at once)
   await blockOn(ctx.core, opts, ['kvs', 'tombstones']);
-  authz.require('key', 'read', key);
+  // KVS.Get checks key:read after the lookup: a denied token learns nothing, not even whether the key exists.
+  ctx.enforceAcl();
   const entry = store.kv.get(key);
   if (!entry) return notFoundWithIndex(ctx, Math.max(1, kvMaxIndex(store)));
   if (ctx.has('raw')) {
@@ -100,7 +103,7 @@ async function putHandler(ctx: RequestContext, key: string): Promise<Reply> {
   const body = await ctx.readBody();
   checkDatacenter(ctx);
   requireLeader(ctx, false);
-  ctx.authorize().require('key', 'write', key);
+  ctx.enforceAcl();
   const batch = new KvBatch(ctx.core.store, ctx.core.store.allocate());
   // An empty body reaches the state store as a nil value (GET shows `"Value": null`).
   const write = { Key: key, Value: body.length ? body : null, Flags: flags };
@@ -119,9 +122,8 @@ function deleteHandler(ctx: RequestContext, key: string): Reply {
   const cas = ctx.has('cas') ? Number(parseUint64(ctx.query.get('cas') ?? '')) : undefined;
   checkDatacenter(ctx);
   requireLeader(ctx, false);
-  const authz = ctx.authorize();
-  if (recurse && !authz.allowedUnderPrefix('key', 'write', key)) throw permissionDenied(authz.accessorId, 'key', 'write', key);
-  if (!recurse) authz.require('key', 'write', key);
+  // A recursive delete needs write on the whole prefix (KeyWritePrefix), a single one on the key.
+  ctx.enforceAcl({}, recurse ? 'tree' : undefined);
   const batch = new KvBatch(ctx.core.store, ctx.core.store.allocate());
   let ok = true;
   if (recurse) batch.deleteTree(key);

@@ -1,13 +1,13 @@
 /**
  * `PUT /v1/txn` for KV operations (`agent/txn_endpoint.go`, `agent/consul/txn_endpoint.go`, `state/txn.go`):
  * request size and operation limits with Consul's 413 texts, strict body decoding (400 `Failed to parse body: …`),
- * per-key ACL pre-checks (`kvsPreApply`), all-or-nothing apply at one raft index, 409 with `Errors[{OpIndex, What}]`
+ * per-key ACL pre-checks (`kvsPreApply`, from the `ENDPOINT_ACL` row), all-or-nothing apply at one raft index, 409 with `Errors[{OpIndex, What}]`
  * for failed operations, read-only transactions served with query meta, and results filtered by `key:read`.
  */
 import { GoDecodeError, parseGoJson } from './go-decode';
 import { KvBatch, kvList, renderDirEntry } from './kv-store';
 import { KV_MAX_VALUE_SIZE } from './kv-routes';
-import { ConsulHttpError, permissionDeniedText } from './http-errors';
+import { ConsulHttpError } from './http-errors';
 import { beginServerRead, checkDatacenter, jsonReply, queryMetaHeaders, requireLeader } from './query';
 import { Reply } from './reply';
 import { RequestContext } from './request-context';
@@ -102,17 +102,14 @@ function decodeKvOp(kv: Record<string, unknown>): KvOp {
   return { Verb: str('Verb'), Key: str('Key'), Value: value, Flags: uint('Flags'), Index: Number(uint('Index')), Session: str('Session') };
 }
 
-/** `kvsPreApply` for every op: key required, ACL per verb (GETs are filtered on the way out instead). */
+/** `kvsPreApply` for every op: key required, then the op's permission from `ENDPOINT_ACL` (GETs are filtered later). */
 function preCheck(ctx: RequestContext, ops: KvOp[]): TxnError[] {
-  const authz = ctx.authorize();
+  const denied = ctx.aclOperations();
   const errors: TxnError[] = [];
   ops.forEach((op, OpIndex) => {
-    const deny = (level: 'read' | 'write') => errors.push({ OpIndex, What: permissionDeniedText(authz.accessorId, 'key', level, op.Key) });
     if (op.Key === '' && op.Verb !== 'delete-tree') return void errors.push({ OpIndex, What: 'Must provide key' });
-    if (op.Verb === 'delete-tree') return void (authz.allowedUnderPrefix('key', 'write', op.Key) || deny('write'));
-    if (op.Verb === 'get' || op.Verb === 'get-tree') return;
-    if (op.Verb === 'check-session' || op.Verb === 'check-index') return void (authz.allowed('key', 'read', op.Key) || deny('read'));
-    if (!authz.allowed('key', 'write', op.Key)) deny('write');
+    const what = denied({ name: op.Key, verb: op.Verb });
+    if (what) errors.push({ OpIndex, What: what });
   });
   return errors;
 }
@@ -215,8 +212,8 @@ async function txnHandler(ctx: RequestContext): Promise<Reply> {
 
 /** `structs.TxnResponse` JSON, KV results filtered by `key:read` (`FilterTxnResults`). */
 function response(ctx: RequestContext, out: { results: DirEntryRecord[] | null; errors: TxnError[] }): Record<string, unknown> {
-  const authz = ctx.authorize();
-  const results = out.results?.filter((e) => authz.allowed('key', 'read', e.Key)).map((e) => ({ KV: renderDirEntry(e) })) ?? null;
+  const visible = ctx.aclFilter('results');
+  const results = out.results?.filter((e) => visible({ name: e.Key })).map((e) => ({ KV: renderDirEntry(e) })) ?? null;
   return { Results: results, Errors: out.errors.length ? out.errors : null };
 }
 

@@ -80,6 +80,24 @@ describe('consul simulator: KV and transactions', () => {
     expect(sim.state.kvGet('team/b/y')).toBe('2');
   });
 
+  it('recursive deletes need write on every rule under the prefix (KeyWritePrefix), not only on the prefix', async () => {
+    // Prepare: write on the prefix, but one key under it is read-only.
+    sim.state.kvPut('tree/open', '1');
+    sim.state.kvPut('tree/locked', '2');
+    const p = sim.state.createPolicy({ Name: 'tree-writer', Rules: 'key_prefix "tree/" { policy = "write" }\nkey "tree/locked" { policy = "read" }' });
+    const t = sim.state.createToken({ Policies: [{ ID: p.ID }] });
+    const denial = `Permission denied: token with AccessorID '${t.AccessorID}' lacks permission 'key:write' on "tree/"`;
+    // Act
+    const single = await kv('DELETE', 'tree/open', { token: t.SecretID });
+    const recursive = await kv('DELETE', 'tree/?recurse', { token: t.SecretID });
+    const inTxn = await txn([{ KV: { Verb: 'delete-tree', Key: 'tree/' } }], t.SecretID);
+    // Assess
+    expect([single.status, single.text]).toEqual([200, 'true']);
+    expect([recursive.status, recursive.text]).toEqual([403, denial]);
+    expect([inTxn.status, inTxn.json()]).toEqual([409, { Results: null, Errors: [{ OpIndex: 0, What: denial }] }]);
+    expect(sim.state.kvGet('tree/locked')).toBe('2');
+  });
+
   it('a transaction applies all its KV ops at one index, or none: 409 with Errors[{OpIndex, What}] for every failed op', async () => {
     // Prepare
     sim.state.kvPut('txn/keep', 'v1');
