@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { StateBinFormatError, StateBinReader } from './state-bin-reader';
 import { FsmRestoreError, StateRestorer } from './state-restore';
+import type { StateBinFeatures } from './state-schemas';
 import type { StoreTables } from './store';
 import { SYNTHETIC_KEY_PREFIX } from './synthetic-state';
 
@@ -22,9 +23,12 @@ export interface DecodedArchiveState {
   readonly counts: ReadonlyMap<number, number>;
 }
 
-/** Decodes the state.bin of an archive stream; resolves once the whole input has been consumed. */
-export function decodeArchiveState(archive: Readable): Promise<DecodedArchiveState> {
-  const restorer = new StateRestorer({ skipKeyPrefix: SYNTHETIC_KEY_PREFIX });
+/**
+ * Decodes the state.bin of an archive stream with the restoring version's record fields (`features`); resolves once
+ * the whole input has been consumed.
+ */
+export function decodeArchiveState(archive: Readable, features: StateBinFeatures): Promise<DecodedArchiveState> {
+  const restorer = new StateRestorer({ features, skipKeyPrefix: SYNTHETIC_KEY_PREFIX });
   const reader = new StateBinReader();
   let fsmError: string | undefined;
   let sawState = false;

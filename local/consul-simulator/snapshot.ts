@@ -93,7 +93,7 @@ async function restoreHandler(ctx: RequestContext): Promise<Reply> {
   if (stale) throw new ConsulHttpError(500, 'stale not allowed for restore');
   const [forVerify, forState] = teeStream(ctx.req, (n) => (ctx.bytesIn += n));
   const verifying = verifySnapshotStream(forVerify).finally(() => forVerify.resume());
-  const [verified, decoded] = await Promise.all([verifying.then((v) => ({ v }), (e: unknown) => ({ e })), decodeArchiveState(forState)]);
+  const [verified, decoded] = await Promise.all([verifying.then((v) => ({ v }), (e: unknown) => ({ e })), decodeArchiveState(forState, ctx.core.profile.features)]);
   if ('e' in verified) {
     const err = verified.e as { context?: { consulMessage?: unknown }; message?: string };
     const message = err.context?.consulMessage;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { encodeAny, encodeGo, GoStruct } from './go-schema';
 import { GoMsgpackWriter } from './go-msgpack';
 import { MESSAGE_TYPES as T } from './message-types';
-import { NEWEST_STATE_BIN_FEATURES, StateBinFeatures, StateSchemas, stateSchemas } from './state-schemas';
+import { StateBinFeatures, StateSchemas, stateSchemas } from './state-schemas';
 import type { ConfigEntryRecord, NodeServiceRecord, StoreTables } from './store';
 
 /** `1d 81 a8"ChunkMap" 80`: an empty go-raftchunking state, the last record of every snapshot. */
@@ -25,8 +25,8 @@ export interface EncodedState {
 
 /** Options of {@link encodeState}. */
 export interface EncodeStateOptions {
-  /** @default NEWEST_STATE_BIN_FEATURES (Consul 1.21) */
-  readonly features?: StateBinFeatures;
+  /** The version's record fields: the active profile's `core.profile.features`. */
+  readonly features: StateBinFeatures;
   /** Split `head`/`tail` before the first KV key ≥ this (where synthetic keys go). @default - tail holds no KVS */
   readonly splitBeforeKey?: string;
 }
@@ -35,8 +35,8 @@ const bytesOf = (s: string): Buffer => Buffer.from(s, 'utf8');
 const byKey = <X>(key: (x: X) => string) => (a: X, b: X) => Buffer.compare(bytesOf(key(a)), bytesOf(key(b)));
 
 /** Encodes every table in persist order. */
-export function encodeState(t: StoreTables, options: EncodeStateOptions = {}): EncodedState {
-  const s = stateSchemas(options.features ?? NEWEST_STATE_BIN_FEATURES);
+export function encodeState(t: StoreTables, options: EncodeStateOptions): EncodedState {
+  const s = stateSchemas(options.features);
   const w = new GoMsgpackWriter(64 * 1024);
   const rec = (type: number, schema: GoStruct, value: unknown): void => encodeGo(w.byte(type), schema, value);
   const opaque = (type: number): void => (t.opaque.find(([k]) => k === type)?.[1] ?? []).forEach((v) => w.byte(type).raw(v));
@@ -90,7 +90,7 @@ export function encodeState(t: StoreTables, options: EncodeStateOptions = {}): E
   // At most one, and only once written (`persistConnectCAConfig` skips a nil config).
   if (t.caConfig.ModifyIndex > 0) rec(T.ConnectCAConfig, s.caConfig, { ...t.caConfig, ClusterID: t.clusterId });
   // 13. persistConfigEntries: kind, then name
-  [...t.configEntries].sort(byKey((e) => `${e.Kind}\u0000${e.Name}`)).forEach((e) => w.byte(T.ConfigEntry).str(configEntryPayload(e, s, options.features ?? NEWEST_STATE_BIN_FEATURES)));
+  [...t.configEntries].sort(byKey((e) => `${e.Kind}\u0000${e.Name}`)).forEach((e) => w.byte(T.ConfigEntry).str(configEntryPayload(e, s, options.features)));
   // 14–16: federation states, system metadata, the index table
   [...t.federationStates].sort(byKey((f) => f.Datacenter)).forEach((f) => rec(T.FederationState, s.federationStateRequest, { Op: 'upsert', State: f }));
   [...t.systemMetadata].sort(byKey((m) => m.Key)).forEach((m) => rec(T.SystemMetadata, s.systemMetadata, m));

@@ -8,7 +8,7 @@ import { decodeAny, decodeGo, GoStruct } from './go-schema';
 import { readMsgpack } from './msgpack-reader';
 import { CE_RESTORABLE_TYPES, FIRST_ENTERPRISE_TYPE, MESSAGE_TYPES as T, OPAQUE_TYPES } from './message-types';
 import { StateRecord } from './state-bin-reader';
-import { NEWEST_STATE_BIN_FEATURES, StateBinFeatures, stateSchemas, StateSchemas } from './state-schemas';
+import { StateBinFeatures, stateSchemas, StateSchemas } from './state-schemas';
 import { cloneDeep, StoreTables } from './store';
 import type { CaConfigRecord, CaRootRecord, ConfigEntryRecord, TemplatedPolicyRecord } from './store-records';
 
@@ -55,8 +55,12 @@ export function compact(value: unknown): unknown {
 
 /** Options of {@link StateRestorer}. */
 export interface StateRestorerOptions {
-  /** @default NEWEST_STATE_BIN_FEATURES */
-  readonly features?: StateBinFeatures;
+  /**
+   * The restoring version's record fields (`core.profile.features`): like Go's codec, the restorer reads the fields
+   * its structs have and ignores the others, so a 1.15 server drops a newer snapshot's `Locality`, `ManualIPs` and
+   * `TemplatedPolicies`.
+   */
+  readonly features: StateBinFeatures;
   /** KV keys with this prefix are counted but not kept (the synthetic filler every snapshot regenerates). */
   readonly skipKeyPrefix?: string;
 }
@@ -70,8 +74,8 @@ export class StateRestorer {
   readonly counts = new Map<number, number>();
   skippedKeys = 0;
 
-  constructor(private readonly options: StateRestorerOptions = {}) {
-    this.s = stateSchemas(options.features ?? NEWEST_STATE_BIN_FEATURES);
+  constructor(private readonly options: StateRestorerOptions) {
+    this.s = stateSchemas(options.features);
     this.t = {
       clusterId: '', nodes: [], services: [], checks: [], kv: [], tombstones: [], sessions: [], tokens: [], policies: [], roles: [],
       bindingRules: [], authMethods: [], configEntries: [], caRoots: [], caConfig: { Provider: 'consul', Config: {}, CreateIndex: 0, ModifyIndex: 0 },

@@ -1,24 +1,19 @@
 /**
  * Go struct schemas of the records in `state.bin` (state-bin.md §5; CE field sets, `acl.EnterpriseMeta` empty), with
- * the fields that differ between Consul versions switched by {@link StateBinFeatures}.
+ * the fields that differ between Consul versions switched by the version profile's {@link StateBinFeatures}.
  */
 import { connectProxyConfig, healthCheck } from './catalog-schemas';
 import { GoStruct, GoType, localTime, map, ptr, slice, stringMap, strings, struct, timePtr, utcTime } from './go-schema';
+import type { ProfileFeatures } from './version-profiles';
 
-/** Version-dependent record fields. The defaults are Consul 1.21's. */
-export interface StateBinFeatures {
-  /** `Locality` on RegisterRequest and NodeService (Consul ≥ 1.16). */
-  readonly locality: boolean;
-  /** `ManualIPs` on ServiceVirtualIP (Consul ≥ 1.16). */
-  readonly manualVirtualIps: boolean;
-  /** `TemplatedPolicies` on ACLToken and ACLRole (Consul ≥ 1.17). */
-  readonly templatedPolicies: boolean;
-  /** `Hash` (uint64) on config entries (PR #19795, in 1.18+ and late 1.15–1.17 patches). */
-  readonly configEntryHash: boolean;
-}
-
-/** The newest supported version (1.21): every switchable field present. */
-export const NEWEST_STATE_BIN_FEATURES: StateBinFeatures = { locality: true, manualVirtualIps: true, templatedPolicies: true, configEntryHash: true };
+/**
+ * The version-dependent record fields: the state.bin flags of a Consul version profile (`core.profile.features`,
+ * `VERSION_TABLE` in version-profiles.ts), the one source of truth for what each version writes and reads.
+ * `locality`: `Locality` on RegisterRequest and NodeService (1.16+); `manualVirtualIps`: `ManualIPs` on
+ * ServiceVirtualIP (1.16+); `templatedPolicies`: `TemplatedPolicies` on ACLToken and ACLRole (1.17+);
+ * `configEntryHash`: `Hash` (uint64) on config entries (PR #19795, 1.18+ and late 1.15–1.17 patches).
+ */
+export type StateBinFeatures = Pick<ProfileFeatures, 'locality' | 'manualVirtualIps' | 'templatedPolicies' | 'configEntryHash'>;
 
 /** The record schemas for one feature set. */
 export interface StateSchemas {
@@ -69,7 +64,7 @@ const jwtRequirement = struct('structs.IntentionJWTRequirement', {
 });
 
 /** Builds the schemas for a feature set. */
-export function stateSchemas(f: StateBinFeatures = NEWEST_STATE_BIN_FEATURES): StateSchemas {
+export function stateSchemas(f: StateBinFeatures): StateSchemas {
   const loc: Record<string, GoType> = f.locality ? { Locality: ptr(locality) } : {};
   const templated: Record<string, GoType> = f.templatedPolicies ? { TemplatedPolicies: slice(ptr(templatedPolicy)) } : {};
   const hash: Record<string, GoType> = f.configEntryHash ? { Hash: 'int' } : {};

@@ -283,7 +283,8 @@ export interface FederationStateRecord {
 export interface ServiceVirtualIpRecord {
   Service: { ServiceName: { Name: string }; Peer: string };
   IP: Buffer;
-  ManualIPs: string[] | null;
+  /** Consul ≥ 1.16; absent when restored by an older version. */
+  ManualIPs?: string[] | null;
   CreateIndex: number;
   ModifyIndex: number;
 }

@@ -155,7 +155,7 @@ describe('state.bin written by the simulator (state-bin.md)', () => {
 
   it('reproduces the reference goldens: the 76-byte KVS example, Autopilot 199B, SystemMetadata 68B, FederationState 139B', () => {
     const w = new GoMsgpackWriter().byte(2);
-    encodeGo(w, stateSchemas().dirEntry, { Key: 'foo/bar', Value: Buffer.from('hi'), CreateIndex: 5, ModifyIndex: 6 });
+    encodeGo(w, stateSchemas(sim.profile.features).dirEntry, { Key: 'foo/bar', Value: Buffer.from('hi'), CreateIndex: 5, ModifyIndex: 6 });
     const kvs = Buffer.concat([
       Buffer.from([0x02, 0x87, 0xab]), Buffer.from('CreateIndex'), Buffer.from([0x05, 0xa5]), Buffer.from('Flags'), Buffer.from([0x00, 0xa3]), Buffer.from('Key'),
       Buffer.from([0xa7]), Buffer.from('foo/bar'), Buffer.from([0xa9]), Buffer.from('LockIndex'), Buffer.from([0x00, 0xab]), Buffer.from('ModifyIndex'),
