@@ -3,8 +3,7 @@
  * `/v1/catalog/connect/:service`, with ACL filtering from `ENDPOINT_ACL` (`service:read`; per instance also
  * `node:read`) and the `X-Consul-Results-Filtered-By-ACLs` header for non-anonymous tokens.
  */
-import { ANONYMOUS_ACCESSOR_ID } from './acl-resolver';
-import { beginServerRead, blockOn, queryReply } from './query';
+import { beginServerRead, blockOn, queryReply, resultsFilteredHeader } from './query';
 import { RequestContext } from './request-context';
 import { Route } from './router';
 import { newUuid } from './go-format';
@@ -200,11 +199,6 @@ function sorted(core: SimulatorCore): NodeServiceRecord[] {
   return [...core.store.services.values()].sort((a, b) => (a.Node + a.ID < b.Node + b.ID ? -1 : 1));
 }
 
-function filteredHeader(ctx: RequestContext, filtered: boolean): Record<string, string> {
-  const anonymous = ctx.token()?.AccessorID === ANONYMOUS_ACCESSOR_ID;
-  return filtered && !anonymous ? { 'X-Consul-Results-Filtered-By-ACLs': 'true' } : {};
-}
-
 async function servicesHandler(ctx: RequestContext) {
   const opts = beginServerRead(ctx);
   const visible = ctx.aclFilter();
@@ -220,7 +214,7 @@ async function servicesHandler(ctx: RequestContext) {
     out[s.Service] = [...tags].sort();
   }
   const ordered = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return queryReply(ctx, ordered, ctx.core.store.tableIndex('services'), filteredHeader(ctx, filtered));
+  return queryReply(ctx, ordered, ctx.core.store.tableIndex('services'), resultsFilteredHeader(ctx, filtered));
 }
 
 function nodesHandler(connect: boolean) {
@@ -237,7 +231,7 @@ function nodesHandler(connect: boolean) {
     const allowed = matches.filter((s) => allow({ node: s.Node, name: s.Service }));
     const visible = allowed.filter((s) => !tag || s.Tags.includes(tag));
     const filtered = allowed.length < matches.length;
-    return queryReply(ctx, visible.map((s) => renderServiceNode(ctx.core, s)), ctx.core.store.tableIndex('services'), filteredHeader(ctx, filtered));
+    return queryReply(ctx, visible.map((s) => renderServiceNode(ctx.core, s)), ctx.core.store.tableIndex('services'), resultsFilteredHeader(ctx, filtered));
   };
 }
 

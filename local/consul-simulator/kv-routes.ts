@@ -5,9 +5,8 @@
  * 400/413/500 texts.
  */
 import { KvBatch, kvList, kvListIndex, kvMaxIndex, renderDirEntry } from './kv-store';
-import { ANONYMOUS_ACCESSOR_ID } from './acl-resolver';
 import { badRequest, ConsulHttpError } from './http-errors';
-import { beginServerRead, blockOn, checkDatacenter, jsonReply, parseQueryOptions, queryMetaHeaders, queryReply, requireLeader } from './query';
+import { beginServerRead, blockOn, checkDatacenter, jsonReply, parseQueryOptions, queryMetaHeaders, queryReply, requireLeader, resultsFilteredHeader } from './query';
 import { Reply } from './reply';
 import { RequestContext } from './request-context';
 import { Route } from './router';
@@ -52,7 +51,7 @@ async function getHandler(ctx: RequestContext, key: string): Promise<Reply> {
     }
     const index = Math.max(1, kvListIndex(store, key, all));
     if (keys.size === 0 && key !== '') return notFoundWithIndex(ctx, index);
-    return queryReply(ctx, [...keys], index, filtered(ctx, readable.length < all.length));
+    return queryReply(ctx, [...keys], index, resultsFilteredHeader(ctx, readable.length < all.length));
   }
   if (ctx.has('recurse')) {
     const visible = ctx.aclFilter('list');
@@ -61,7 +60,7 @@ async function getHandler(ctx: RequestContext, key: string): Promise<Reply> {
     const readable = all.filter((e) => visible({ name: e.Key }));
     const index = Math.max(1, kvListIndex(store, key, all));
     if (readable.length === 0) return notFoundWithIndex(ctx, index);
-    return queryReply(ctx, readable.map((e) => renderDirEntry(e)), index, filtered(ctx, readable.length < all.length));
+    return queryReply(ctx, readable.map((e) => renderDirEntry(e)), index, resultsFilteredHeader(ctx, readable.length < all.length));
   }
   if (key === '') throw badRequest('Missing key name');
   ctx.authorize(); // the token resolves before the blocking query (403 `ACL not found` at once)
@@ -79,11 +78,6 @@ async function getHandler(ctx: RequestContext, key: string): Promise<Reply> {
     };
   }
   return queryReply(ctx, [renderDirEntry(entry)], entry.ModifyIndex);
-}
-
-function filtered(ctx: RequestContext, yes: boolean): Record<string, string> {
-  const anonymous = ctx.token()?.AccessorID === ANONYMOUS_ACCESSOR_ID;
-  return yes && !anonymous ? { 'X-Consul-Results-Filtered-By-ACLs': 'true' } : {};
 }
 
 async function putHandler(ctx: RequestContext, key: string): Promise<Reply> {
