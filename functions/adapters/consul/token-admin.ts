@@ -8,7 +8,7 @@
  */
 import { CONSUL_ERROR_CODES } from '../../core/shared/consul-errors';
 import { isErrorCode } from '../../core/shared/errors';
-import type { ConsulTokenInfo, RotationConsul, TokenLinks } from '../../core/rotation/ports';
+import type { ConsulTokenInfo, NewToken, RotationConsul } from '../../core/rotation/ports';
 import type { ConsulApi } from './api';
 import type { ACLToken, ACLTokenWrite } from './types';
 
@@ -24,13 +24,24 @@ export function tokenInfoOf(token: ACLToken): ConsulTokenInfo {
       roles: (token.Roles ?? []).map((r) => ({ id: r.ID ?? '', ...(r.Name ? { name: r.Name } : {}) })),
       serviceIdentities: (token.ServiceIdentities ?? []).map((s) => ({ serviceName: s.ServiceName, ...(s.Datacenters?.length ? { datacenters: s.Datacenters } : {}) })),
       nodeIdentities: (token.NodeIdentities ?? []).map((n) => ({ nodeName: n.NodeName, datacenter: n.Datacenter })),
+      // The variable's JSON key is lower-case `name` (`json:"name,omitempty"` in agent/structs/acl_templated_policy.go).
+      templatedPolicies: (token.TemplatedPolicies ?? []).map((t) => ({
+        templateName: t.TemplateName,
+        ...(t.TemplateVariables?.name ? { name: t.TemplateVariables.name } : {}),
+        ...(t.Datacenters?.length ? { datacenters: t.Datacenters } : {}),
+      })),
       local: token.Local,
     },
+    ...(token.CreateTime ? { createTime: token.CreateTime } : {}),
+    ...(token.ExpirationTime ? { expirationTime: token.ExpirationTime } : {}),
   };
 }
 
-/** The create body: links by ID only (names are resolved by Consul and may have been renamed). */
-export function tokenWriteOf(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): ACLTokenWrite {
+/**
+ * The create body: links by ID only (names are resolved by Consul and may have been renamed). `TemplatedPolicies` is
+ * only sent when there are some: Consul before 1.17 refuses the unknown field (strict decoding, correction 4).
+ */
+export function tokenWriteOf(token: NewToken): ACLTokenWrite {
   const { links } = token;
   return {
     AccessorID: token.accessorId,
@@ -40,13 +51,26 @@ export function tokenWriteOf(token: { readonly accessorId: string; readonly secr
     Roles: links.roles.map((r) => ({ ID: r.id })),
     ServiceIdentities: links.serviceIdentities.map((s) => ({ ServiceName: s.serviceName, ...(s.datacenters ? { Datacenters: s.datacenters } : {}) })),
     NodeIdentities: links.nodeIdentities.map((n) => ({ NodeName: n.nodeName, Datacenter: n.datacenter })),
+    ...(links.templatedPolicies.length > 0
+      ? {
+          TemplatedPolicies: links.templatedPolicies.map((t) => ({
+            TemplateName: t.templateName,
+            ...(t.name === undefined ? {} : { TemplateVariables: { name: t.name } }),
+            ...(t.datacenters ? { Datacenters: t.datacenters } : {}),
+          })),
+        }
+      : {}),
     Local: links.local,
+    // A Go duration in whole seconds; Consul counts it from its own CreateTime, so clocks need not agree.
+    ...(token.ttlMs === undefined ? {} : { ExpirationTTL: `${Math.round(token.ttlMs / 1000)}s` }),
+    ...(token.expirationTime === undefined ? {} : { ExpirationTime: token.expirationTime }),
   };
 }
 
 /**
  * The Consul side of token rotation. The new token is created with `PUT /v1/acl/token` and caller-chosen IDs rather
- * than `PUT /v1/acl/token/:id/clone`: clone picks random IDs, so a retried setSecret could mint a second token.
+ * than `PUT /v1/acl/token/:id/clone`: clone picks random IDs, so a retried setSecret could mint a second token, and
+ * clone copies the absolute `ExpirationTime`, so the copy of an expiring token would die with the original.
  *
  * @example
  * const consul = new ConsulTokenAdmin(api); // api authenticates with the AWSCURRENT management token
@@ -56,9 +80,7 @@ export class ConsulTokenAdmin implements RotationConsul {
 
   async readToken(accessorId: string, asSecret?: string): Promise<ConsulTokenInfo | undefined> {
     try {
-      const path = `/v1/acl/token/${encodeURIComponent(accessorId)}`;
-      const { body } = asSecret === undefined ? await this.api.tokenRead(accessorId) : await this.api.http.get<ACLToken>(path, { token: asSecret });
-      return tokenInfoOf(body);
+      return tokenInfoOf((await this.api.tokenRead(accessorId, { token: asSecret })).body);
     } catch (err) {
       if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return undefined;
       throw err;
@@ -75,13 +97,13 @@ export class ConsulTokenAdmin implements RotationConsul {
     }
   }
 
-  async createToken(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): Promise<void> {
-    await this.api.tokenCreate(tokenWriteOf(token));
+  async createToken(token: NewToken, asSecret?: string): Promise<void> {
+    await this.api.tokenCreate(tokenWriteOf(token), { token: asSecret });
   }
 
-  async deleteToken(accessorId: string): Promise<'deleted' | 'not-found'> {
+  async deleteToken(accessorId: string, asSecret?: string): Promise<'deleted' | 'not-found'> {
     try {
-      await this.api.tokenDelete(accessorId);
+      await this.api.tokenDelete(accessorId, { token: asSecret });
       return 'deleted';
     } catch (err) {
       if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return 'not-found';
