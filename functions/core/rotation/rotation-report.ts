@@ -59,7 +59,7 @@ export function buildRotationReport(run: RotationRunOutcome): Report | undefined
       subject: `secret ${name}`,
       message: `${run.step} failed: ${e.code}: ${e.message}`,
       // The CLI's RotationUnfinishedError already carries the commands in its remedy.
-      remedy: `${e.remedy} The current token (AWSCURRENT) keeps working.${run.unfinished && e.code !== 'ROTATION_UNFINISHED' ? ` ${unfinishedRotationRemedy(run.unfinished.secret, run.unfinished.versionId, run.unfinished.pendingAccessorId)}` : ''}`,
+      remedy: `${e.remedy}${run.unfinished && e.code !== 'ROTATION_UNFINISHED' ? ` ${unfinishedRotationRemedy(run.unfinished.secret, run.unfinished.versionId, run.unfinished.pendingAccessorId)}` : ''}`,
     };
     return createReport({ ...base, title: `token rotation of ${name} failed`, summary: [`Step ${run.step} of the rotation of ${name} failed; AWSCURRENT is unchanged.`], findings: [finding], outcome: 'failed', publicIds: accessorIds(run.error, run.unfinished) });
   }

@@ -19,7 +19,7 @@ describe('runRotationStepJob', () => {
     expect(outcome.ok).toBe(false);
     const finding = outcome.report!.findings[0];
     expect(finding.severity).toBe('high');
-    expect(finding.remedy).toContain('The current token (AWSCURRENT) keeps working.');
+    expect(outcome.report!.summary[0]).toContain('AWSCURRENT is unchanged');
     expect(finding.remedy).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${f.arn} --version-stage AWSPENDING --remove-from-version-id v1`);
     expect(finding.remedy).toContain(`consul acl token delete -accessor-id ${uuid(1)}`);
     expect(JSON.stringify(outcome.report)).not.toContain(uuid(2));
