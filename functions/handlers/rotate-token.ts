@@ -5,6 +5,7 @@ import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
 import { runRotationStepJob, runSweepJob } from '../core/rotation/job';
+import { DEFAULT_GRACE_PERIOD_HOURS } from '../core/rotation/retired-ledger';
 import type { RotationDeps } from '../core/rotation/ports';
 import { ROTATION_STEPS, type RotationStep, type StepResult } from '../core/rotation/steps';
 import type { SweepReport } from '../core/rotation/sweep';
@@ -23,8 +24,6 @@ export interface SweepEvent {
   readonly action: 'sweep';
 }
 
-/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset. */
-export const DEFAULT_GRACE_PERIOD_HOURS = 24;
 
 /** The Powertools service name: also the `service` dimension of every metric this function emits. */
 export const ROTATE_TOKEN_SERVICE = jobService('rotate-token');

@@ -9,6 +9,7 @@
 import { CONSUL_ERROR_CODES } from '../../core/shared/consul-errors';
 import { isErrorCode } from '../../core/shared/errors';
 import type { ConsulTokenInfo, NewToken, RotationConsul } from '../../core/rotation/ports';
+import { consulTokenBody } from '../../core/rotation/token-body';
 import type { ConsulApi } from './api';
 import type { ACLToken, ACLTokenWrite } from './types';
 
@@ -37,34 +38,9 @@ export function tokenInfoOf(token: ACLToken): ConsulTokenInfo {
   };
 }
 
-/**
- * The create body: links by ID only (names are resolved by Consul and may have been renamed). `TemplatedPolicies` is
- * only sent when there are some: Consul before 1.17 refuses the unknown field (strict decoding, correction 4).
- */
+/** The create body (`consulTokenBody`, shared with the restore's fix command). */
 export function tokenWriteOf(token: NewToken): ACLTokenWrite {
-  const { links } = token;
-  return {
-    AccessorID: token.accessorId,
-    SecretID: token.secretId,
-    Description: token.description,
-    Policies: links.policies.map((p) => ({ ID: p.id })),
-    Roles: links.roles.map((r) => ({ ID: r.id })),
-    ServiceIdentities: links.serviceIdentities.map((s) => ({ ServiceName: s.serviceName, ...(s.datacenters ? { Datacenters: s.datacenters } : {}) })),
-    NodeIdentities: links.nodeIdentities.map((n) => ({ NodeName: n.nodeName, Datacenter: n.datacenter })),
-    ...(links.templatedPolicies.length > 0
-      ? {
-          TemplatedPolicies: links.templatedPolicies.map((t) => ({
-            TemplateName: t.templateName,
-            ...(t.name === undefined ? {} : { TemplateVariables: { name: t.name } }),
-            ...(t.datacenters ? { Datacenters: t.datacenters } : {}),
-          })),
-        }
-      : {}),
-    Local: links.local,
-    // A Go duration in whole seconds; Consul counts it from its own CreateTime, so clocks need not agree.
-    ...(token.ttlMs === undefined ? {} : { ExpirationTTL: `${Math.round(token.ttlMs / 1000)}s` }),
-    ...(token.expirationTime === undefined ? {} : { ExpirationTime: token.expirationTime }),
-  };
+  return consulTokenBody(token);
 }
 
 /**

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandSpec, CommonOptions } from '../command';
 import { createSecretsManagerClient } from '../../adapters/aws-clients';
-import { ConsulApi } from '../../adapters/consul/api';
-import { ConsulHttpClient } from '../../adapters/consul/client';
-import { consulSettingsFromEnv } from '../../adapters/consul/settings';
 import { consulTokenSecretSourceFactory } from '../../adapters/consul/token-secret';
 import { ConsulTokenAdmin } from '../../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rotation';
@@ -14,7 +10,7 @@ import { runManualRotationJob } from '../../core/rotation/job';
 import type { ManualRotationResult } from '../../core/rotation/manual-rotation';
 import { InvalidInputError } from '../../core/shared/errors';
 import { settleJob } from '../report-option';
-import { integerFlag } from '../wiring';
+import { consulFromEnv, integerFlag } from '../wiring';
 
 interface RotateTokenOptions extends CommonOptions {
   readonly secretId: string;
@@ -61,14 +57,12 @@ export const rotateTokenCommand: CommandSpec<RotateTokenOptions> = {
     const revoke = options.revokeNow ? (options.revokeAllRetired ? 'all' : 'replaced') : undefined;
     const client = createSecretsManagerClient();
     const secrets = new SecretsManagerRotationStore({ client });
-    const settings = consulSettingsFromEnv(context.env, (path) => readFileSync(path, 'utf8'));
-    const token = options.managementSecretId === undefined ? settings.token : consulTokenSecretSourceFactory(client, options.managementSecretId)();
-    const http = new ConsulHttpClient({ settings, token });
+    const consul = consulFromEnv(context, options.managementSecretId === undefined ? undefined : consulTokenSecretSourceFactory(client, options.managementSecretId)());
     try {
       const managementSecretArn = options.managementSecretId === undefined ? undefined : (await secrets.describe(options.managementSecretId)).arn;
       const gracePeriodMs = options.gracePeriodHours * 3_600_000;
       const outcome = await runManualRotationJob(
-        { secrets, consul: new ConsulTokenAdmin(new ConsulApi(http)), now: () => new Date(), newUuid: randomUUID, sleep: (ms) => sleep(ms) },
+        { secrets, consul: new ConsulTokenAdmin(consul.api), now: () => new Date(), newUuid: randomUUID, sleep: (ms) => sleep(ms) },
         options.secretId,
         { cluster: options.cluster, gracePeriodMs, managementSecretArn },
         { resume: options.resume, revoke },
@@ -76,7 +70,7 @@ export const rotateTokenCommand: CommandSpec<RotateTokenOptions> = {
       // Reported exactly as the rotation function reports a rotation (scoped to the secret).
       return renderRotation(await settleJob(outcome, context), gracePeriodMs);
     } finally {
-      await http.close();
+      await consul.close();
       client.destroy();
     }
   },
