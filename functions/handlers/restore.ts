@@ -4,7 +4,7 @@ import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { S3BackupStore } from '../adapters/s3-backup-store';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
 import { TokenSecretReconciler } from '../core/rotation/restore-reconciliation';
-import { DEFAULT_GRACE_PERIOD_HOURS } from '../core/rotation/retired-ledger';
+import { DEFAULT_ROTATION } from '../core/shared/defaults';
 import { runRestoreJob } from '../core/restore/job';
 import { buildRestoreReport, describeRestoreRequest } from '../core/restore/restore-report';
 import type { RestoreInput, RestoreResult, RestoreSelector } from '../core/restore/workflow';
@@ -135,7 +135,7 @@ function init({ env, secrets }: JobInit) {
     prefix: env.optional(E.snapshotPrefix) ?? 'snapshots',
     store: new S3BackupStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
     secrets,
-    tokenSecrets: { managementSecretId, secretIds, gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_GRACE_PERIOD_HOURS) * 3_600_000 },
+    tokenSecrets: { managementSecretId, secretIds, gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_ROTATION.gracePeriodHours) * 3_600_000 },
   };
 }
 

@@ -7,6 +7,7 @@ import { ConsulTokenAdmin } from '../../adapters/consul/token-admin';
 import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rotation';
 import { parseBackupKey } from '../../core/backup/backup-key';
 import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
+import { DEFAULT_ROTATION } from '../../core/shared/defaults';
 import { InvalidInputError } from '../../core/shared/errors';
 import { runRestoreJob } from '../../core/restore/job';
 import type { RestoreTokens } from '../../core/restore/ports';
@@ -118,7 +119,7 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
         .option('--function-name <name>', 'with --invoke: the restore function (see the stack output RestoreFunctionName)')
         .option('--secret-id <id>', 'a token secret of the cluster: listed by the preflight, its token re-created after the restore if needed (repeatable)', collect, [])
         .option('--management-secret-id <id>', 'consul-ops\' management token secret: used for Consul calls and reconciled first, with AWSPREVIOUS if needed')
-        .option('--grace-period-hours <hours>', 'the rotation grace period (for secrets written before the retired-token ledger)', integerFlag('--grace-period-hours'), 24),
+        .option('--grace-period-hours <hours>', 'the rotation grace period (for secrets written before the retired-token ledger)', integerFlag('--grace-period-hours'), DEFAULT_ROTATION.gracePeriodHours),
     async run(options, context) {
       const selector = parseSelector(options);
       const apply = options.yes === true && options.dryRun !== true;

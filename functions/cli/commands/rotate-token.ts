@@ -8,6 +8,7 @@ import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rota
 import { assertClusterName } from '../../core/backup/backup-key';
 import { runManualRotationJob } from '../../core/rotation/job';
 import type { ManualRotationResult } from '../../core/rotation/manual-rotation';
+import { DEFAULT_ROTATION } from '../../core/shared/defaults';
 import { InvalidInputError } from '../../core/shared/errors';
 import { settleJob } from '../report-option';
 import { consulFromEnv, integerFlag } from '../wiring';
@@ -47,7 +48,7 @@ export const rotateTokenCommand: CommandSpec<RotateTokenOptions> = {
       .requiredOption('--secret-id <id>', 'ARN or name of the token secret to rotate')
       .option('--management-secret-id <id>', 'secret holding the management token for Consul calls (default: CONSUL_HTTP_TOKEN)')
       .option('--cluster <name>', 'refuse a secret whose "cluster" differs')
-      .option('--grace-period-hours <hours>', 'hours the replaced token stays valid before a later run deletes it', integerFlag('--grace-period-hours'), 24)
+      .option('--grace-period-hours <hours>', 'hours the replaced token stays valid before a later run deletes it', integerFlag('--grace-period-hours'), DEFAULT_ROTATION.gracePeriodHours)
       .option('--resume', 'finish an unfinished rotation (AWSPENDING on another version than AWSCURRENT) instead of refusing')
       .option('--revoke-now', 'delete the replaced token right after the new one proved to work (a leaked token), not after the grace period')
       .option('--revoke-all-retired', 'with --revoke-now: also delete every older retired token still in the grace period'),

@@ -14,9 +14,6 @@
  */
 import { MAX_RETIRED_ENTRIES, type RetiredToken, type RotationSecretValue } from './secret-value';
 
-/** The grace period when none is configured: 24 hours (the deploy config's and the CLI's default). */
-export const DEFAULT_GRACE_PERIOD_HOURS = 24;
-
 /** How long an entry whose token is gone stays in the ledger after its `deleteAfter` (restores of older backups). */
 export const LEDGER_MEMORY_MS = 90 * 24 * 3_600_000;
 /** The hourly sweep retries entries that became due at most this long ago (older ones: next rotation or restore). */
