@@ -16,15 +16,19 @@ function reconcilerOf(f: RotationFixture, management?: string, secretIds: string
   return new TokenSecretReconciler(f.deps, { managementSecretId: management, secretIds, gracePeriodMs: SETTINGS.gracePeriodMs });
 }
 
+/** A backup, then one rotation an hour later: the current token is not in the backup. */
+async function rotatedAfterBackup() {
+  const f = rotationFixture();
+  const backup = backupOf(f);
+  f.setClock(at(1));
+  await rotate(f, 'v1');
+  return { f, backup, current: currentValue(f), reconciler: reconcilerOf(f) };
+}
+
 describe('TokenSecretReconciler', () => {
   it('lists a secret whose token was created after the backup, and re-creates it with the same IDs and the links of the token it replaced', async () => {
-    // Prepare: backup, then a rotation an hour later
-    const f = rotationFixture();
-    const backup = backupOf(f);
-    f.setClock(at(1));
-    await rotate(f, 'v1');
-    const current = currentValue(f);
-    const reconciler = reconcilerOf(f);
+    // Prepare
+    const { f, backup, current, reconciler } = await rotatedAfterBackup();
 
     // Act
     const preflight = await reconciler.preflight(backup);
@@ -140,12 +144,7 @@ describe('TokenSecretReconciler', () => {
 
   it('reports a token that cannot be re-created with the exact command that does it, never the secret', async () => {
     // Prepare
-    const f = rotationFixture();
-    const backup = backupOf(f);
-    f.setClock(at(1));
-    await rotate(f, 'v1');
-    const current = currentValue(f);
-    const reconciler = reconcilerOf(f);
+    const { f, backup, current, reconciler } = await rotatedAfterBackup();
     await reconciler.preflight(backup);
     backup.restore();
     f.consul.failNext('createToken');
