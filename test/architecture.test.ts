@@ -85,7 +85,7 @@ const COVERED_BY: Readonly<Record<string, string>> = {
   'functions/core/restore/selection.ts': 'test/functions/core/restore/workflow.test.ts',
   'functions/core/retention/retention-report.ts': 'test/functions/core/retention/job.test.ts',
   'functions/core/rotation/errors.ts': 'test/functions/core/rotation/steps.test.ts',
-  'functions/core/rotation/job.ts': 'test/functions/handlers/rotate-token.test.ts',
+  'functions/core/rotation/pending-value.ts': 'test/functions/core/rotation/sweep.test.ts',
   'functions/core/rotation/sweep.ts': 'test/functions/core/rotation/steps.test.ts',
   'functions/core/shared/defaults.ts': 'test/lib/constructs/token-rotation.test.ts',
   'functions/core/shared/errors.ts': 'test/functions/cli/main.test.ts',

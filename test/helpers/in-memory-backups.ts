@@ -85,6 +85,12 @@ export class InMemoryBackupStore implements BackupStore {
     return [...this.objects].filter(([key]) => key.startsWith(folder)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
   }
 
+  async listClusters(prefix: string): Promise<string[]> {
+    const root = prefix.replace(/^\/+|\/+$/g, '');
+    const under = [...this.objects.keys()].filter((k) => k.startsWith(`${root}/`)).map((k) => k.slice(root.length + 1).split('/')[0]);
+    return [...new Set(under)].sort();
+  }
+
   async listIncompleteUploads(): Promise<IncompleteUpload[]> {
     return [];
   }
