@@ -69,7 +69,11 @@ export class GoGzipReader {
   private crc = 0;
   private size = 0;
 
-  constructor(private readonly sink: DecompressedSink) {}
+  /** @param inflateChunkBytes zlib's output chunk size (larger chunks: fewer callbacks and allocations). */
+  constructor(
+    private readonly sink: DecompressedSink,
+    private readonly inflateChunkBytes = 64 * 1024,
+  ) {}
 
   /** Processes one chunk; resolves once all of it is consumed and its output delivered to the sink. */
   async write(chunk: Buffer): Promise<void> {
@@ -102,7 +106,8 @@ export class GoGzipReader {
     const all = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const parsed = parseGzipHeader(all);
     if (parsed.kind === 'need') {
-      this.pending = all;
+      // A copy: the caller may reuse the chunk's memory once this write resolved.
+      this.pending = Buffer.from(all);
       return undefined;
     }
     if (parsed.kind === 'bad') return this.headerError(INVALID_HEADER);
@@ -115,7 +120,7 @@ export class GoGzipReader {
       this.crc = crc32(data, this.crc);
       this.size = (this.size + data.length) >>> 0;
       this.sink.data(data);
-    }, this.sink);
+    }, this.sink, this.inflateChunkBytes);
     return all.subarray(parsed.length);
   }
 
@@ -141,7 +146,7 @@ export class GoGzipReader {
   private takeTrailer(chunk: Buffer): Buffer | undefined {
     const all = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     if (all.length < 8) {
-      this.pending = all;
+      this.pending = Buffer.from(all);
       return undefined;
     }
     if (all.readUInt32LE(0) !== this.crc || all.readUInt32LE(4) !== this.size) {
@@ -155,13 +160,14 @@ export class GoGzipReader {
 
 /** One member's raw-deflate body, inflated by zlib; tells where the body ended in the fed bytes. */
 class MemberInflater {
-  private readonly zlib: InflateRaw = createInflateRaw({ chunkSize: 64 * 1024 });
+  private readonly zlib: InflateRaw;
   private readonly ended: Promise<void>;
   private fed = 0;
   private failure: unknown;
   private rejectFeed?: (err: unknown) => void;
 
-  constructor(onData: (data: Buffer) => void, sink: DecompressedSink) {
+  constructor(onData: (data: Buffer) => void, sink: DecompressedSink, chunkSize: number) {
+    this.zlib = createInflateRaw({ chunkSize });
     this.ended = new Promise((resolve) => this.zlib.once('end', resolve));
     this.zlib.on('data', (data: Buffer) => {
       if (this.failure !== undefined) return;
