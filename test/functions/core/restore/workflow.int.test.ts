@@ -62,7 +62,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   async function storeTagged(bytes: Buffer, options: { sha?: string; datacenter?: string; index: number }) {
     const key = buildBackupKey({ prefix: 'snapshots', cluster: CLUSTER, takenAt: new Date('2020-01-01T00:00:00Z'), raftIndex: options.index });
     const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion: NEWEST_CONSUL, takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
-    const { versionId } = await store.upload({ key, body: Readable.from([bytes]), metadata });
+    const { versionId } = await store.putArchive({ key, bytes, metadata });
     await store.markVerified(key, versionId, { sha256: options.sha ?? sha256(bytes), raftIndex: options.index, raftTerm: 2, kind: 'scheduled' });
     return { key, versionId };
   }
