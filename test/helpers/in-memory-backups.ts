@@ -174,12 +174,20 @@ export class InMemoryConsul implements SnapshotTarget {
     return { body: Readable.from([this.snapshot]), index: 42, knownLeader: true };
   }
 
+  /** Bytes each `restoreSnapshot` call received before its body ended or failed. */
+  readonly received: number[] = [];
+
   async restoreSnapshot(body: Readable): Promise<void> {
     this.restoreCalls += 1;
     this.onRestore?.();
-    const bytes = await collect(body);
+    const call = this.received.push(0) - 1;
+    const parts: Buffer[] = [];
+    for await (const chunk of body) {
+      parts.push(Buffer.from(chunk as Uint8Array));
+      this.received[call] += (chunk as Uint8Array).length;
+    }
     if (this.restoreError) throw this.restoreError;
-    this.restored.push(bytes);
+    this.restored.push(Buffer.concat(parts));
   }
 
   async leader(): Promise<string> {
