@@ -271,7 +271,7 @@ describe('runRestore refusals', () => {
     // Prepare
     const f = await fixture();
     const extra = { skipSafetySnapshot: true, ...((await setup(f)) ?? {}) };
-    const stored = [...f.store.objects.values()].map((v) => v.at(-1)).find((v) => v?.metadata.takenAt === undefined && v.facts?.raftIndex === 400);
+    const stored = [...f.store.objects.values()].map((v) => v.at(-1)).find((v) => v?.metadata.takenAt === undefined && v?.facts?.raftIndex === 400);
 
     // Act
     const err = (await runRestore(f.deps, input({ ...APPLY, ...extra })).catch((e: unknown) => e)) as ConsulOpsError;
