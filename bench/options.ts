@@ -13,25 +13,23 @@ export interface BenchOptions {
   readonly bundlesOnly: boolean;
   /** Write a V8 CPU profile of every measured run to `bench/results/profiles/`. */
   readonly profile: boolean;
-  /** Also run the backups against a recorded snapshot replayed from a file (source-unbounded). */
-  readonly replay: boolean;
 }
 
 /** Usage text. */
 export const USAGE = `usage: npm run bench [-- --quick] [-- --sizes 256,1024] [-- --runs 2] [-- --bundles-only]
   --quick          64 MiB only, 1 run of each configuration, 1 load per bundle (smoke check)
-  --sizes a,b      state.bin sizes in MiB for the backup runs (default 256,1024); the restore uses the largest
-  --runs n         measured runs per configuration (default 2; the median is reported)
+  --sizes a,b      state.bin sizes in MiB (default 1024)
+  --runs n         measured runs per configuration (default 3; medians and ranges are reported)
   --bundles-only   only bundle sizes and module-load times (no radosgw, no simulator)
   --profile        write a CPU profile (.cpuprofile) of every measured run to bench/results/profiles/
-  --no-replay      skip the backups from a recorded snapshot replayed at file speed (largest size)`;
+Each size is benchmarked with a realistic (compressible, gzip level 6) and an incompressible archive; the peers,
+the sink hook, the one-core runs and the restores use the largest size.`;
 
 /** Parses argv (after the script name); throws with {@link USAGE} on bad input. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let bundlesOnly = false;
   let profile = false;
-  let replay = true;
   let sizes: number[] | undefined;
   let runs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -44,7 +42,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     if (flag === '--quick') quick = true;
     else if (flag === '--bundles-only') bundlesOnly = true;
     else if (flag === '--profile') profile = true;
-    else if (flag === '--no-replay') replay = false;
     else if (flag === '--sizes') {
       sizes = value().split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes takes MiB as positive integers, e.g. --sizes 256,1024\n${USAGE}`);
@@ -55,12 +52,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
   return {
-    sizesMiB: sizes ?? (quick ? [64] : [256, 1024]),
-    runs: runs ?? (quick ? 1 : 2),
+    sizesMiB: sizes ?? (quick ? [64] : [1024]),
+    runs: runs ?? (quick ? 1 : 3),
     loadRuns: quick ? 1 : 5,
     quick,
     bundlesOnly,
     profile,
-    replay,
   };
 }

@@ -150,7 +150,11 @@ class VerifiedUploadPass {
 
   private verifySlice(): void {
     if (this.fill === this.verifiedTo) return;
-    this.lastVerify = this.request.verifier.write(this.current.subarray(this.verifiedTo, this.fill));
+    // A small slice is copied by the verifier and resolves at once, while earlier slices of this buffer may still be
+    // inflating from it: the buffer is free only when every slice handed over so far was processed.
+    const written = this.request.verifier.write(this.current.subarray(this.verifiedTo, this.fill));
+    this.lastVerify = this.lastVerify.then(() => written);
+    this.lastVerify.catch(() => undefined);
     this.verifiedTo = this.fill;
   }
 

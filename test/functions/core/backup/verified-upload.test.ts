@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { uploadVerified, VerifiedUploadFailure } from '../../../../functions/core/backup/verified-upload';
-import { createArchiveVerifier, SnapshotVerificationError, type StateBinSink } from '../../../../functions/core/snapshot-archive';
+import { createArchiveVerifier, SnapshotVerificationError, type ArchiveVerifier, type StateBinSink } from '../../../../functions/core/snapshot-archive';
 import { buildArchive, InMemoryBackupStore, sha256 } from '../../../helpers/in-memory-backups';
 
 const KiB = 1024;
@@ -38,7 +38,49 @@ function smallPartStore(): InMemoryBackupStore {
   return store;
 }
 
+/**
+ * A verifier double that checks the contract of `ArchiveVerifier.write`: the bytes of a write stay unchanged until
+ * it resolved. Writes of 1 MiB or more are "inflated" late (by reference), smaller ones are copied at once.
+ */
+function strictVerifier(): ArchiveVerifier & { changedWhileInUse: number } {
+  const inner = createArchiveVerifier();
+  let queue: Promise<unknown> = Promise.resolve();
+  const double = {
+    changedWhileInUse: 0,
+    result: inner.result,
+    write(chunk: Uint8Array): Promise<void> {
+      const snapshot = Buffer.from(chunk);
+      const processed = inner.write(snapshot);
+      if (chunk.length < 1024 * KiB) return processed;
+      queue = queue.then(() => new Promise((resolve) => setTimeout(resolve, 5)));
+      return queue.then(() => {
+        if (!snapshot.equals(chunk)) double.changedWhileInUse += 1;
+        return processed;
+      });
+    },
+    end: () => inner.end(),
+    destroy: (reason?: unknown) => inner.destroy(reason),
+  };
+  return double;
+}
+
 describe('uploadVerified', () => {
+  it('never refills a part buffer while the verifier still reads from it', async () => {
+    // Prepare: fast S3 parts, a slow verifier, slices that end in a small (copied) one
+    const archive = await buildArchive(12, { stateBytes: 40 * 1024 * KiB });
+    expect(archive.length).toBeGreaterThan(3 * 5 * 1024 * KiB);
+    const store = new InMemoryBackupStore();
+    store.partSizeBytes = 5 * 1024 * KiB + 100 * KiB;
+    const verifier = strictVerifier();
+
+    // Act
+    const result = await uploadVerified({ source: chunked(archive, 64 * KiB), verifier, store, key: 'slow.snap', metadata });
+
+    // Assess
+    expect(verifier.changedWhileInUse).toBe(0);
+    expect(result.verified.archiveSha256).toBe(sha256(archive));
+  });
+
   it('uploads a multi-part archive from reused part buffers and completes it only once it verified', async () => {
     // Prepare
     const archive = await buildArchive(7, { stateBytes: 3 * 1024 * KiB });
