@@ -1,14 +1,13 @@
 /**
  * The archives the transfer benchmarks replay: written once per (kind, size) with the simulator's archive writer at
  * gzip level 6 (Consul's own level) and cached in `bench/results/tmp/archives/` (ignored by git). Two kinds:
- * - `realistic`: compressible synthetic state (msgpack-like records), about 35–42 % of state.bin after gzip, like
- *   real Consul data: inflate is the largest cost.
- * - `incompressible`: random state.bin, the archive is ~100 % of it: hashing and moving bytes dominate.
+ * - `realistic`: the simulator's synthetic state with `compressibility: 'realistic'` (KV records of JSON service
+ *   configuration), about 35–42 % of state.bin after gzip -6, like real Consul data: inflate is the largest cost.
+ * - `incompressible`: the same records with random values, the archive is ~100 % of state.bin: hashing and moving
+ *   bytes dominate.
  */
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeSnapshotArchive } from '../local/consul-simulator/archive-writer';
 import { syntheticStateStream } from '../local/consul-simulator/synthetic-state';
@@ -34,22 +33,10 @@ const INDEX = 4242;
 const MiB = 1024 * 1024;
 const CACHE = join(ROOT, 'bench', 'results', 'tmp', 'archives');
 
-function randomState(size: number): Readable {
-  let left = size;
-  return new Readable({
-    read() {
-      if (left === 0) return void this.push(null);
-      const n = Math.min(MiB, left);
-      left -= n;
-      this.push(randomBytes(n));
-    },
-  });
-}
-
 /** The cached archive of `kind` with `stateMiB` MiB of state.bin, written first if missing. */
 export async function benchArchive(kind: ArchiveKind, stateMiB: number, log: (line: string) => void): Promise<BenchArchive> {
   mkdirSync(CACHE, { recursive: true });
-  const file = join(CACHE, `${kind}-${stateMiB}MiB-level${GZIP_LEVEL}.snap`);
+  const file = join(CACHE, `${kind}-${stateMiB}MiB-level${GZIP_LEVEL}-kvs.snap`);
   const facts = `${file}.json`;
   if (existsSync(file) && existsSync(facts)) {
     const cached = JSON.parse(readFileSync(facts, 'utf8')) as BenchArchive;
@@ -58,7 +45,7 @@ export async function benchArchive(kind: ArchiveKind, stateMiB: number, log: (li
   const stateBytes = stateMiB * MiB;
   log(`writing the ${kind} archive (${stateMiB} MiB state.bin, gzip level ${GZIP_LEVEL}) to ${file}…`);
   const started = Date.now();
-  const stream = kind === 'realistic' ? syntheticStateStream(stateBytes, INDEX) : randomState(stateBytes);
+  const stream = syntheticStateStream({ bytes: stateBytes, compressibility: kind, seed: INDEX, index: INDEX });
   const meta = {
     Version: 1,
     ID: `2-${INDEX}-1764000000000`,

@@ -26,6 +26,8 @@ export function measureCliStartup(runs: number, log: (line: string) => void): St
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run npm run build:cli (npm ci builds it)');
   const bin = join(ROOT, 'bin', 'consul-ops.js');
   const cases: { command: string; argv: string[] }[] = [
+    // The floor: Node's own start-up on this machine at this moment (a busy machine slows it down as much).
+    { command: 'reference: node -e 0', argv: [process.execPath, '-e', '0'] },
     { command: 'node bin/consul-ops.js --help', argv: [process.execPath, bin, '--help'] },
     ...COMMANDS.map((c) => ({ command: `node bin/consul-ops.js ${c} --help`, argv: [process.execPath, bin, c, '--help'] })),
     { command: 'npx --no-install consul-ops --help', argv: ['npx', '--no-install', 'consul-ops', '--help'] },

@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly bundlesOnly: boolean;
   /** Write a V8 CPU profile of every measured run to `bench/results/profiles/`. */
   readonly profile: boolean;
+  /** Only `cdk synth` at 1, 10 and 100 clusters (no bundles, components or transfers). */
+  readonly synthOnly: boolean;
 }
 
 /** Usage text. */
@@ -23,13 +25,15 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --sizes 256,1024] [-
   --bundles-only   only bundle sizes and module-load times (no radosgw, no simulator)
   --profile        write a CPU profile (.cpuprofile) of every measured run to bench/results/profiles/
 Each size is benchmarked with a realistic (compressible, gzip level 6) and an incompressible archive; the peers,
-the sink hook, the one-core runs and the restores use the largest size.`;
+the sink hook, the one-core runs and the restores use the largest size.
+  --synth-only     only cdk synth of 1, 10 and 100 clusters (time, largest stack's resource count)`;
 
 /** Parses argv (after the script name); throws with {@link USAGE} on bad input. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let bundlesOnly = false;
   let profile = false;
+  let synthOnly = false;
   let sizes: number[] | undefined;
   let runs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -42,6 +46,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     if (flag === '--quick') quick = true;
     else if (flag === '--bundles-only') bundlesOnly = true;
     else if (flag === '--profile') profile = true;
+    else if (flag === '--synth-only') synthOnly = true;
     else if (flag === '--sizes') {
       sizes = value().split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes takes MiB as positive integers, e.g. --sizes 256,1024\n${USAGE}`);
@@ -58,5 +63,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quick,
     bundlesOnly,
     profile,
+    synthOnly,
   };
 }

@@ -46,7 +46,7 @@ export function buildRotationReport(run: RotationRunOutcome): Report | undefined
       severity: 'high',
       subject: `secret ${name}`,
       message: `${run.step} failed: ${e.code}: ${e.message}`,
-      remedy: `${e.remedy} The current token (AWSCURRENT) keeps working.`,
+      remedy: e.remedy,
     };
     return createReport({ ...base, title: `token rotation of ${name} failed`, summary: [`Step ${run.step} of the rotation of ${name} failed; AWSCURRENT is unchanged.`], findings: [finding], outcome: 'failed', publicIds: accessorIds(run.error) });
   }
