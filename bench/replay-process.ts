@@ -1,14 +1,16 @@
 /**
  * A "fast Consul" for the benchmark, in its own process: serves one archive file at page-cache speed, as a real
  * Consul server streams its finished snapshot file. `GET /v1/agent/self`, `GET /v1/status/leader`,
- * `GET /v1/snapshot` (the file) and `PUT /v1/snapshot` (the body is read and counted, then 200: the receiving side
- * of a restore without Consul's own work). Usage: `node replay.js '<ReplaySpec JSON>'`; prints
+ * `GET /v1/snapshot` (the file) and `PUT /v1/snapshot`, which reads the upload through the same archive checks as
+ * Consul's `snapshot.Read` (inflate, tar, SHA256SUMS) and answers 200 or 500 with Consul's text, as a Consul server
+ * does before it hands state.bin to raft (the raft replay itself is not modelled). Usage: `node replay.js '<ReplaySpec JSON>'`; prints
  * `SIMULATOR {"url","token"}` once listening; stops on SIGTERM/SIGINT or when stdin closes.
  */
 import { createReadStream } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
+import { verifySnapshotStream } from '../functions/core/snapshot-archive';
 import { SIMULATOR_TAG } from './jobs';
 
 /** What the replay process serves. */
@@ -34,9 +36,10 @@ function main(): void {
       res.writeHead(200, { 'content-type': 'application/x-gzip', 'x-consul-index': String(spec.index), 'x-consul-knownleader': 'true', 'x-consul-lastcontact': '0' });
       pipeline(createReadStream(spec.file, { highWaterMark: 1024 * 1024 }), res, () => undefined);
     } else if (req.method === 'PUT' && path === '/v1/snapshot') {
-      req.on('data', () => undefined);
-      req.on('end', () => res.writeHead(200).end());
-      req.on('error', () => res.destroy());
+      verifySnapshotStream(req).then(
+        () => res.writeHead(200).end(),
+        (err: { consulMessage?: string; message?: string }) => (res.writableEnded ? undefined : res.writeHead(500).end(err.consulMessage ?? err.message ?? 'restore failed')),
+      );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not served by the replay source');
     }

@@ -247,14 +247,14 @@ interface BenchResults {
 
 const METHOD = {
   units: 'MB = 10^6 bytes, GB = 10^9 bytes; MB/s = archive bytes (gzip as served and stored) / wall time of the operation; CPU-s/GB = CPU seconds per GB of archive',
-  source: 'bench/replay-process.ts in its own process serves one archive file at page-cache speed (like a Consul server streaming its finished snapshot file) and drains restore PUTs',
+  source: 'bench/replay-process.ts in its own process serves one archive file at page-cache speed (like a Consul server streaming its finished snapshot file) and reads restore PUTs through Consul\'s archive checks (as a Consul server does before raft takes state.bin)',
   archives: 'bench/archives.ts: gzip level 6 (Consul\'s); realistic = compressible synthetic state (about 35-42 % after gzip), incompressible = random state.bin',
   backupBaseline: `plain pipe: ConsulApi.snapshotSave() body -> lib-storage Upload (part ${PART_SIZE / MiB} MiB, queue ${QUEUE_SIZE}, no checksum algorithm), no verification, no tagging`,
   backupConsulOps: `runBackup with ConsulSnapshotSource and S3BackupStore (part ${PART_SIZE / MiB} MiB, ${QUEUE_SIZE} parts in flight, SHA-256 per part), incl. agent/self, the verifying pass and PutObjectTagging`,
   backupConsulOpsSink: 'consul-ops with a trivial state.bin sink (byte count, one byte read per 4 KiB) in the verifying pass',
   pinned: 'the -1cpu configs run the worker under taskset -c 0 (one core, like a Lambda of <= 1769 MB); source and Ceph are not pinned',
   peers: 'aws-cli: curl | aws s3 cp - (Debian awscli); restic: curl to a temp file, then restic backup to a fresh repository in the same radosgw (Debian restic); timed by GNU time (CPU of the whole command tree)',
-  restoreBaseline: 'S3 GetObject of the pinned version -> ConsulApi.snapshotRestore (PUT /v1/snapshot), nothing verified',
+  restoreBaseline: 'S3 GetObject of the pinned version -> ConsulApi.snapshotRestore (PUT /v1/snapshot), nothing verified on the client side',
   restoreConsulOps: 'runRestore applied (key + versionId, confirmed, skipSafetySnapshot): HeadObject/tags, preflight, one pass verified while sent, last chunk withheld until verified',
   ratios: 'each config over its baseline in the same round (AB/BA alternating), median and range of those pairs',
   rss: 'peak RSS = process.resourceUsage().maxRSS of the worker (GNU time %M for peers)',
