@@ -22,7 +22,7 @@ for (const stream of [process.stdout, process.stderr]) {
 const bundle = join(__dirname, '..', 'dist', 'cli', 'main.js');
 let main;
 if (process.env.CONSUL_OPS_CLI_FROM_SOURCE !== '1' && existsSync(bundle)) {
-  ({ main } = require(bundle));
+  ({ main } = require('./load-bundle').loadBundle(bundle));
 } else {
   require('tsx/cjs/api').register();
   ({ main } = require('../functions/cli/main.ts'));
