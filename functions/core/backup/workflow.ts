@@ -1,10 +1,10 @@
-import type { Readable } from 'node:stream';
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
 import { ConsulOpsError } from '../shared/errors';
 import { createArchiveVerifier, type ArchiveVerifier, type VerifiedSnapshot } from '../snapshot-archive';
 import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
 import { uploadVerified, VerifiedUploadFailure } from './verified-upload';
+import { abortDestroys } from '../shared/abort-destroys';
 
 /** What {@link runBackup} needs from outside. */
 export interface BackupDeps {
@@ -123,13 +123,4 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
 /** The folder `list`, `prune` and `restore` look in for one cluster's backups. */
 export function backupFolder(prefix: string, cluster: string): string {
   return clusterFolder(prefix, cluster);
-}
-
-/** Destroys `stream` with the abort reason when `signal` fires; returns the unsubscribe. */
-function abortDestroys(stream: Readable, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
-  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }

@@ -1,19 +1,20 @@
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 import type { BackupStore, SnapshotTarget } from '../backup/ports';
 import { runBackup } from '../backup/workflow';
 import { ConsulOpsError } from '../shared/errors';
 import {
   BackupInvalidError,
   ChecksumMismatchError,
-  DatacenterMismatchError,
   RestoreFailedError,
-  RestoreNoLeaderError,
   SafetySnapshotError,
-  VersionMismatchError,
 } from './errors';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
 import { createArchiveVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
 import { verifiedSendBody } from './verified-send';
+import { leaderAfterRestore, preflight, type RestoreCheck, type RestoreTarget } from './preflight';
+
+export type { RestoreCheck, RestoreTarget } from './preflight';
+import { abortDestroys } from '../shared/abort-destroys';
 
 export type { RestoreSelector } from './selection';
 
@@ -54,13 +55,6 @@ export interface RestoreInput {
   readonly largeRestoreBytes?: number;
 }
 
-/** Outcome of one check; `overridden` means a flag let a failed check pass. */
-export interface RestoreCheck {
-  readonly id: 'backup' | 'archive' | 'datacenter' | 'consul-version' | 'leader' | 'size' | 'safety-snapshot' | 'leader-after-restore';
-  readonly status: 'pass' | 'overridden' | 'warn' | 'skipped' | 'fail';
-  readonly detail: string;
-}
-
 /** The backup a restore uses, pinned to one version. */
 export interface RestoreBackupRef {
   readonly key: string;
@@ -78,7 +72,7 @@ export interface RestoreBackupRef {
 export interface RestorePlan {
   readonly cluster: string;
   readonly backup: RestoreBackupRef;
-  readonly target: { readonly datacenter: string; readonly consulVersion: string; readonly leader: string };
+  readonly target: RestoreTarget;
   readonly checks: readonly RestoreCheck[];
   readonly verifyMs: number;
   /** "would restore X into Y". */
@@ -117,7 +111,7 @@ export async function planRestore(deps: RestoreDeps, input: RestoreInput): Promi
 }
 
 /** The backup chosen and the target checked: everything a plan needs but the archive's own verification. */
-async function selectAndPreflight(deps: RestoreDeps, input: RestoreInput): Promise<{ selected: SelectedBackup; checks: RestoreCheck[]; target: RestorePlan['target'] }> {
+async function selectAndPreflight(deps: RestoreDeps, input: RestoreInput): Promise<{ selected: SelectedBackup; checks: RestoreCheck[]; target: RestoreTarget }> {
   const selected = await selectBackup(deps.store, input.cluster, input.prefix, input.selector);
   const checks: RestoreCheck[] = [{ id: 'backup', status: 'pass', detail: `${selected.key} (version ${selected.versionId}, ${selected.kind}, taken ${selected.takenAt})` }];
   // Cheap target checks first, so a wrong target fails before a multi-gigabyte download.
@@ -140,7 +134,7 @@ function sizeCheck(sizeBytes: number, input: RestoreInput): RestoreCheck {
 function describePlan(
   input: RestoreInput,
   selected: SelectedBackup,
-  target: RestorePlan['target'],
+  target: RestoreTarget,
   checks: RestoreCheck[],
   verified?: VerifiedSnapshot,
 ): Omit<RestorePlan, 'verifyMs'> {
@@ -203,24 +197,6 @@ export async function runRestore(deps: RestoreDeps, input: RestoreInput): Promis
     restored: true,
     durations: { verifyMs: 0, safetyMs: restoreStarted - safetyStarted, restoreMs: deps.now().getTime() - restoreStarted },
   };
-}
-
-async function preflight(consul: SnapshotTarget, backup: SelectedBackup, input: RestoreInput, checks: RestoreCheck[]): Promise<RestorePlan['target']> {
-  const identity = await consul.describeCluster();
-  const dcDetail = `backup ${backup.datacenter ?? '(not recorded)'}, target ${identity.datacenter}`;
-  if (backup.datacenter !== identity.datacenter) {
-    if (!input.allowCrossCluster) throw new DatacenterMismatchError(backup.datacenter, identity.datacenter);
-    checks.push({ id: 'datacenter', status: 'overridden', detail: `${dcDetail} (allowCrossCluster)` });
-  } else checks.push({ id: 'datacenter', status: 'pass', detail: dcDetail });
-  const versionDetail = `backup ${backup.consulVersion ?? '(not recorded)'}, target ${identity.consulVersion}`;
-  if (backup.consulVersion !== identity.consulVersion) {
-    if (!input.forceVersionMismatch) throw new VersionMismatchError(backup.consulVersion, identity.consulVersion);
-    checks.push({ id: 'consul-version', status: 'overridden', detail: `${versionDetail} (forceVersionMismatch)` });
-  } else checks.push({ id: 'consul-version', status: 'pass', detail: versionDetail });
-  const leader = await consul.leader();
-  if (!leader) throw new RestoreNoLeaderError(identity.datacenter);
-  checks.push({ id: 'leader', status: 'pass', detail: `leader ${leader}` });
-  return { datacenter: identity.datacenter, consulVersion: identity.consulVersion, leader };
 }
 
 /** First read of the pinned version: verify the archive and compare it with the recorded sha256. */
@@ -288,17 +264,6 @@ async function sendBackup(deps: RestoreDeps, backup: SelectedBackup, cluster: st
   return send.verified;
 }
 
-async function leaderAfterRestore(consul: SnapshotTarget): Promise<RestoreCheck> {
-  try {
-    const leader = await consul.leader();
-    return leader
-      ? { id: 'leader-after-restore', status: 'pass', detail: `leader ${leader}` }
-      : { id: 'leader-after-restore', status: 'fail', detail: 'no leader after the restore: check `consul operator raft list-peers`' };
-  } catch (err) {
-    return { id: 'leader-after-restore', status: 'fail', detail: `leader check failed: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
 function countBytes(onBytes: (total: number) => void): PassThrough {
   let total = 0;
   return new PassThrough({
@@ -308,13 +273,4 @@ function countBytes(onBytes: (total: number) => void): PassThrough {
       callback(null, chunk);
     },
   });
-}
-
-/** Destroys `stream` with the abort reason when `signal` fires; returns the unsubscribe. */
-function abortDestroys(stream: Readable, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
-  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }
