@@ -31,6 +31,7 @@ import { ARCHIVE_KINDS, benchArchive, type BenchArchive } from './archives';
 import { measureCliStartup, type StartupResult } from './cli-startup';
 import { PEERS, peerMissing, peerVersion, runPeer } from './peers';
 import type { ReplaySpec } from './replay-process';
+import { purgeBucket, removeBuckets } from './purge';
 import { cephPids, cpuSecondsOf, killAll, spawnNode, waitForExit, waitForTaggedLine } from './processes';
 import { evaluateTargets, markdownReport, summarise, textReport, type ComponentResult, type RunRecord } from './report';
 import { fixed, mb } from './stats';
@@ -135,6 +136,51 @@ function inRoundOrder<T>(round: number, pair: readonly [T, T]): T[] {
   return round % 2 === 1 ? [pair[0], pair[1]] : [pair[1], pair[0]];
 }
 
+/** The backup runs of one archive (pairs; at the largest size also peers, the sink hook and one core), each cleaned up after. */
+async function backupAndPeerRuns(
+  ctx: Context,
+  options: BenchOptions,
+  notes: string[],
+  largest: boolean,
+  records: RunRecord[],
+  backup: (config: string, run: number) => Promise<RunRecord>,
+  cleanUp: () => Promise<void>,
+): Promise<void> {
+  const { kind: source } = ctx.archive;
+  const stateMiB = ctx.archive.stateBytes / MiB;
+  const add = async (record: RunRecord): Promise<void> => {
+    records.push(record);
+    await cleanUp();
+  };
+  for (let run = 1; run <= options.runs; run++) {
+    for (const config of inRoundOrder(run, ['baseline', 'consul-ops'] as const)) await add(await backup(config, run));
+  }
+  if (!largest) return;
+  for (const peer of PEERS) {
+    const missing = peerMissing(peer);
+    if (missing) {
+      notes.push(missing);
+      log(missing);
+      continue;
+    }
+    for (let run = 1; run <= options.runs; run++) {
+      const target = { s3: ctx.targets.s3, bucket: ctx.targets.bucket, snapshotUrl: `${ctx.source.url}/v1/snapshot`, tmp: ctx.tmp };
+      await add(
+        await withOthersCpu(ctx, { operation: 'backup', source, stateMiB, run, config: peer }, async () => {
+          const m = await runPeer(peer, target, `${PREFIX}-${peer}/${source}-run${run}.snap`);
+          return { ...m, archiveBytes: ctx.archive.bytes, sampledPeakRssBytes: Number.NaN };
+        }),
+      );
+    }
+  }
+  for (let run = 1; run <= options.runs; run++) {
+    // The sink hook's cost: consul-ops with a trivial state.bin sink next to consul-ops without.
+    await add(await backup('consul-ops-sink', run));
+    // A small Lambda: one core for the measured process.
+    for (const config of inRoundOrder(run, ['baseline-1cpu', 'consul-ops-1cpu'] as const)) await add(await backup(config, run));
+  }
+}
+
 /** The backups and restores of one archive: pairs against the plain pipe, peers, the sink hook, one core. */
 async function archiveRuns(ctx: Context, options: BenchOptions, notes: string[], largest: boolean): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
@@ -145,34 +191,21 @@ async function archiveRuns(ctx: Context, options: BenchOptions, notes: string[],
     const key = mode === 'backup-baseline' ? `${PREFIX}-baseline/${source}-${stateMiB}MiB-${config}-run${run}.snap` : undefined;
     return measure(ctx, { mode, key }, { operation: 'backup', source, stateMiB, run, config });
   };
-  for (let run = 1; run <= options.runs; run++) {
-    for (const config of inRoundOrder(run, ['baseline', 'consul-ops'] as const)) records.push(await backup(config, run));
+  const s3 = s3ClientForLocal(ctx.targets.s3);
+  // The first consul-ops backup stays for the restores; everything else is deleted after its run.
+  let keep: string | undefined;
+  const cleanUp = async (): Promise<void> => {
+    keep ??= records.find((r) => r.config === 'consul-ops' && r.key)?.key;
+    await purgeBucket(s3, ctx.targets.bucket, keep);
+    await removeBuckets(s3, `${ctx.targets.bucket}-restic-`);
+  };
+  try {
+    await backupAndPeerRuns(ctx, options, notes, largest, records, backup, cleanUp);
+  } finally {
+    s3.destroy();
   }
   if (!largest) return records;
-  for (const peer of PEERS) {
-    const missing = peerMissing(peer);
-    if (missing) {
-      notes.push(missing);
-      log(missing);
-      continue;
-    }
-    for (let run = 1; run <= options.runs; run++) {
-      const target = { s3: ctx.targets.s3, bucket: ctx.targets.bucket, snapshotUrl: `${ctx.source.url}/v1/snapshot`, tmp: ctx.tmp };
-      records.push(
-        await withOthersCpu(ctx, { operation: 'backup', source, stateMiB, run, config: peer }, async () => {
-          const m = await runPeer(peer, target, `${PREFIX}-${peer}/${source}-run${run}.snap`);
-          return { ...m, archiveBytes: ctx.archive.bytes, sampledPeakRssBytes: Number.NaN };
-        }),
-      );
-    }
-  }
-  for (let run = 1; run <= options.runs; run++) {
-    // The sink hook's cost: consul-ops with a trivial state.bin sink next to consul-ops without.
-    records.push(await backup('consul-ops-sink', run));
-    // A small Lambda: one core for the measured process.
-    for (const config of inRoundOrder(run, ['baseline-1cpu', 'consul-ops-1cpu'] as const)) records.push(await backup(config, run));
-  }
-  const stored = records.filter((r) => r.config === 'consul-ops' && r.key && r.versionId).at(-1);
+  const stored = records.find((r) => r.config === 'consul-ops' && r.key === keep && r.versionId);
   if (!stored) throw new Error('no consul-ops backup to restore');
   log(`restoring ${stored.key} (version ${stored.versionId})`);
   for (let run = 1; run <= options.runs; run++) {
