@@ -19,6 +19,8 @@ export interface SelectedBackup {
   readonly versionId: string;
   /** sha256 of the archive recorded when it was verified. */
   readonly sha256: string;
+  /** The raft index recorded when it was verified. */
+  readonly raftIndex: number;
   readonly takenAt: string;
   readonly kind: string;
   readonly sizeBytes: number;
@@ -88,6 +90,7 @@ export async function selectBackup(store: BackupStore, cluster: string, prefix: 
     key,
     versionId: described.versionId,
     sha256: described.facts.sha256,
+    raftIndex: described.facts.raftIndex,
     takenAt: described.metadata.takenAt ?? takenAtOf(described).toISOString(),
     kind: described.facts.kind,
     sizeBytes: described.sizeBytes,
