@@ -261,13 +261,28 @@ export class TokenSecretReconciler implements RestoreTokens {
     return { d, value: read, bare: read.accessorId === undefined };
   }
 
-  /** A stage's value: the rotation schema, or (management secrets) a bare SecretID. */
+  /**
+   * A stage's value: the rotation schema; or, for a management secret that is not rotated, the two forms the README
+   * documents for it: a bare SecretID, or `{"accessorId","secretId"}` without a `cluster`.
+   */
   private async readStage(d: SecretDescription, stage: string, allowBare = true): Promise<ReadSecret['value'] | undefined> {
     const read = await this.deps.secrets.getValue(d.arn, { stage });
     if (read === undefined) return undefined;
     const text = read.value?.trim() ?? '';
     if (allowBare && UUID.test(text)) return { secretId: text };
-    return parseRotationSecret(read.value, d.arn, stage);
+    const plain = allowBare ? plainTokenValue(text) : undefined;
+    return plain ?? parseRotationSecret(read.value, d.arn, stage);
+  }
+}
+
+/** `{"accessorId","secretId"}` (both UUIDs, nothing else): a management token secret that is not rotated. */
+function plainTokenValue(text: string): { accessorId: string; secretId: string } | undefined {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const keys = v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).sort().join(',') : '';
+    return keys === 'accessorId,secretId' && UUID.test(String(v.accessorId)) && UUID.test(String(v.secretId)) ? { accessorId: String(v.accessorId), secretId: String(v.secretId) } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

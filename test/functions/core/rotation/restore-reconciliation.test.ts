@@ -77,6 +77,25 @@ describe('TokenSecretReconciler', () => {
     expect(f.consul.tokens.get(newMgmt.accessorId)?.links).toEqual(MGMT_LINKS);
   });
 
+  it('takes a management secret that is not rotated as the README documents it: {"accessorId","secretId"} without a cluster', async () => {
+    // Prepare: the management token was replaced by hand (no rotation schema) after the backup
+    const f = rotationFixture();
+    const mgmtArn = f.secrets.create('consul/demo/management', JSON.stringify(MGMT));
+    const backup = backupOf(f);
+    f.consul.add(MGMT.accessorId, MGMT.secretId, MGMT_LINKS);
+    const reconciler = reconcilerOf(f, mgmtArn, []);
+    await reconciler.preflight(backup);
+    backup.restore();
+
+    // Act
+    const results = await reconciler.reconcile();
+
+    // Assess: it could not be re-created (no token of its own in the backup to copy links from, no AWSPREVIOUS),
+    // but it was read: the failure is about the token, not the secret's format.
+    expect(results).toEqual([expect.objectContaining({ role: 'management', accessorId: MGMT.accessorId })]);
+    expect(JSON.stringify(results)).not.toContain('ROTATION_SECRET_INVALID');
+  });
+
   it('deletes again the retired tokens the backup brought back once their grace period is over, not those still in it', async () => {
     // Prepare: rotation v1 at +1 h, then the backup; OLD deleted by the sweep after its grace period; rotation v2 at +25.5 h
     const f = rotationFixture();
