@@ -76,8 +76,8 @@ export class BackupInvalidError extends ConsulOpsError {
   constructor(key: string, versionId: string, cause: ConsulOpsError) {
     super(
       RESTORE_ERROR_CODES.backupInvalid,
-      `stored backup ${key} (version ${versionId}) is corrupt: ${cause.message}; nothing was sent to Consul`,
-      'Pick another backup (`consul-ops list`); no flag restores a corrupt archive.',
+      `stored backup ${key} (version ${versionId}) would be refused by Consul: ${cause.message}; nothing was sent to Consul`,
+      'Pick another backup (`consul-ops list`); no flag restores an archive that fails verification.',
       { context: { key, versionId, ...cause.context }, cause },
     );
   }
