@@ -131,7 +131,11 @@ export const INTENTION_BASELINE_DEFINE = 'process.env.INTENTION_BASELINE_B64';
 export const CERT_CHECK_FUNCTION_ENV = {
   ...CONSUL_FUNCTION_ENV,
   bucketName: 'BUCKET_NAME',
-  /** Comma-separated `host:port` endpoints to check besides Consul's own HTTPS and gRPC TLS ports. */
+  /**
+   * Endpoints to check besides Consul's own HTTPS and gRPC TLS ports: a JSON array
+   * `[{"address":"host:port","caBundleSecretArn":"arn:…"}]` (the CA bundle is optional), or the older comma-separated
+   * `host:port` list (`functions/handlers/cert-endpoints-env.ts`).
+   */
   certEndpoints: 'CERT_ENDPOINTS',
   /** The service identity presented to sidecars. */
   certAuditorService: 'CERT_AUDITOR_SERVICE',

@@ -1,4 +1,5 @@
 import { runJob, type JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import { RotationSweepFailedError } from './errors';
 import type { RotationDeps, RotationSettings } from './ports';
 import { buildRotationReport, buildSweepReport } from './rotation-report';
@@ -14,7 +15,7 @@ type ClusterSettings = RotationSettings & { readonly cluster: string };
  */
 export function runRotationStepJob(deps: RotationDeps, step: RotationStep, secretId: string, versionId: string, settings: ClusterSettings): Promise<JobOutcome<StepResult>> {
   return runJob(
-    () => runRotationStep(deps, step, secretId, versionId, settings),
+    () => withPermissionHelp('rotate-token', () => runRotationStep(deps, step, secretId, versionId, settings)),
     (run) => buildRotationReport({ cluster: settings.cluster, secret: secretId, step, ...run, finishedAt: deps.now() }),
   );
 }
@@ -26,7 +27,7 @@ export function runRotationStepJob(deps: RotationDeps, step: RotationStep, secre
  */
 export function runManualRotationJob(deps: RotationDeps, secretId: string, settings: RotationSettings, opts: { readonly resume?: boolean } = {}): Promise<JobOutcome<ManualRotationResult>> {
   return runJob(
-    () => rotateNow(deps, secretId, settings, opts),
+    () => withPermissionHelp('rotate-token', () => rotateNow(deps, secretId, settings, opts)),
     (run) => {
       const cluster = settings.cluster ?? run.result?.cluster;
       return cluster === undefined ? undefined : buildRotationReport({ cluster, secret: run.result?.secret ?? secretId, step: 'rotate-token', ...run, finishedAt: deps.now() });
@@ -41,7 +42,7 @@ export function runManualRotationJob(deps: RotationDeps, secretId: string, setti
 export async function runSweepJob(deps: RotationDeps, secretIds: readonly string[], settings: ClusterSettings): Promise<JobOutcome<SweepReport>> {
   let sweep: SweepReport;
   try {
-    sweep = await sweepPreviousTokens(deps, secretIds, settings);
+    sweep = await withPermissionHelp('rotate-token', () => sweepPreviousTokens(deps, secretIds, settings));
   } catch (error) {
     return { ok: false, error, report: buildSweepReport(settings.cluster, undefined, error, deps.now()) };
   }
