@@ -4,8 +4,10 @@
  * SecretID is immutable, so every rotation mints a NEW token with the same links and the old one is deleted later
  * (`rotation-sweep.ts`), never in the same rotation.
  *
- * - createSecret: stores `{accessorId, secretId}` (both pre-generated UUIDs) plus `previousAccessorId` and
- *   `previousRotatedAt` as AWSPENDING; never overwrites an existing AWSPENDING value of the same version.
+ * - createSecret: reads the current token with the management token (so a missing `acl:read` or a token that cannot be
+ *   copied stops the rotation before anything is written), then stores `{accessorId, secretId}` (both pre-generated
+ *   UUIDs) plus `previousAccessorId` and `previousRotatedAt` as AWSPENDING; never overwrites an existing AWSPENDING
+ *   value of the same version.
  * - setSecret: creates that token in Consul with the current token's Policies, Roles, ServiceIdentities,
  *   NodeIdentities and Local (read with the management token). Safe to repeat: same AccessorID and SecretID → done;
  *   same AccessorID, other SecretID → loud error.
@@ -110,6 +112,9 @@ async function storePendingValue(deps: RotationDeps, d: SecretDescription, versi
   // Never overwrite the pending value of this version: setSecret may already have minted its token.
   const existing = await readPendingValue(deps, d, versionId);
   if (existing !== undefined) return { ...base, outcome: 'pending-exists', accessorId: existing.accessorId };
+  // Nothing is written before the management token has shown it can read the token to copy (acl:read), and that
+  // the token can be copied: a token or permission problem stops here, not after AWSPENDING exists.
+  await readCopyableToken(deps, d, current);
   // The new value replaces previousAccessorId: the token it names must be deleted (grace over) or the rotation waits.
   const cleanup = await sweepPreviousToken(deps, d.arn, settings, { description: d, current });
   if (cleanup.outcome === 'in-grace') throw new RotationGraceNotElapsedError(d.arn, cleanup.accessorId!, cleanup.until!);
@@ -139,9 +144,7 @@ async function setSecret(deps: RotationDeps, secretId: string, versionId: string
   const result = (outcome: 'token-created' | 'token-exists'): StepResult => ({
     step: 'setSecret', secret: d.arn, versionId, outcome, accessorId: pending.accessorId, previousAccessorId: current.accessorId,
   });
-  const source = await deps.consul.readToken(current.accessorId);
-  if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
-  if (source.authMethod) throw new RotationAuthMethodTokenError(d.arn, current.accessorId, source.authMethod);
+  const source = await readCopyableToken(deps, d, current);
   const existing = await deps.consul.readToken(pending.accessorId);
   if (existing !== undefined) return result(sameTokenOrThrow(d, existing, pending));
   try {
@@ -153,6 +156,14 @@ async function setSecret(deps: RotationDeps, secretId: string, versionId: string
     return result(sameTokenOrThrow(d, raced, pending));
   }
   return result('token-created');
+}
+
+/** The current token as the management token reads it, refused when it is gone or belongs to an auth method. */
+async function readCopyableToken(deps: RotationDeps, d: SecretDescription, current: RotationSecretValue): Promise<ConsulTokenInfo> {
+  const source = await deps.consul.readToken(current.accessorId);
+  if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
+  if (source.authMethod) throw new RotationAuthMethodTokenError(d.arn, current.accessorId, source.authMethod);
+  return source;
 }
 
 function sameTokenOrThrow(d: SecretDescription, token: ConsulTokenInfo, pending: RotationSecretValue): 'token-exists' {
