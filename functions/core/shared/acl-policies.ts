@@ -97,11 +97,20 @@ export function jobAclPolicy(job: AclJob, options: AclPolicyOptions = {}): JobAc
   }
 }
 
-/** The rules of several jobs, each once, in first-seen order (for a token shared by the jobs of a cluster). */
+/**
+ * The required rules of several jobs, each once, in first-seen order, with the jobs that need it as its `why` (for
+ * the token a cluster's jobs share).
+ */
 export function combinedAclRules(jobs: readonly AclJob[], options: AclPolicyOptions = {}): AclRule[] {
-  const out: AclRule[] = [];
-  for (const job of jobs) for (const r of jobAclPolicy(job, options).required) if (!out.some((o) => o.hcl === r.hcl)) out.push(r);
-  return out;
+  const out: { rule: AclRule; grants: Set<string>; jobs: AclJob[] }[] = [];
+  for (const job of jobs) {
+    for (const rule of jobAclPolicy(job, options).required) {
+      const seen = out.find((o) => o.rule.hcl === rule.hcl) ?? out[out.push({ rule, grants: new Set(), jobs: [] }) - 1];
+      rule.grants.forEach((g) => seen.grants.add(g));
+      seen.jobs.push(job);
+    }
+  }
+  return out.map((o) => ({ ...o.rule, grants: [...o.grants], why: o.jobs.join(', ') }));
 }
 
 /**
@@ -110,7 +119,7 @@ export function combinedAclRules(jobs: readonly AclJob[], options: AclPolicyOpti
  */
 export function renderAclPolicy(policy: Pick<JobAclPolicy, 'required'> & Partial<Pick<JobAclPolicy, 'optional'>>): string {
   const width = Math.max(...[...policy.required, ...(policy.optional ?? [])].map((r) => r.hcl.length));
-  const line = (r: AclRule, prefix = '') => `${prefix}${r.hcl.padEnd(width)}  # ${r.why}`;
+  const line = (r: AclRule, prefix = '') => `${prefix}${r.hcl.padEnd(width - prefix.length)}  # ${r.why}`;
   const optional = policy.optional ?? [];
   return [...policy.required.map((r) => line(r)), ...(optional.length > 0 ? ['# optional:', ...optional.map((r) => line(r, '# '))] : [])].join('\n');
 }
