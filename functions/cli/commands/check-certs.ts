@@ -57,8 +57,10 @@ const DEFAULT_DEPS: CheckCertsDeps = {
 
 /**
  * `consul-ops check-certs`: the scheduled certificate check, run from this host: CA roots, every sidecar's served
- * leaf (mTLS as the auditor identity), Consul's HTTPS and gRPC TLS endpoints and any `--endpoint`. Prints
- * `{ certs, findings }` with `--json`; exits 1 when a finding reaches `--fail-on`.
+ * leaf (mTLS as the auditor identity), Consul's HTTPS and gRPC TLS endpoints (judged against CONSUL_CACERT) and any
+ * `--endpoint` (judged against the `--endpoint-ca` that follows it, else the system trust store). Prints
+ * `{ certs, findings }` with `--json`; exits 1 when a finding reaches `--fail-on`, 2 when the check cannot run (e.g. a
+ * permission of its policy is missing).
  */
 export function createCheckCertsCommand(overrides: Partial<CheckCertsDeps> = {}): CommandSpec<CheckCertsOptions> {
   const deps: CheckCertsDeps = { ...DEFAULT_DEPS, ...overrides };
