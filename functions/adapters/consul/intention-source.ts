@@ -37,8 +37,9 @@ function isObject(value: unknown): value is Loose {
  * (`service_prefix "" { policy = "read" }` grants both). Consul filters lists silently, so an audit could see fewer
  * intentions than exist and call the mesh clean; the source therefore refuses to go on when Consul says it hid results
  * (`X-Consul-Results-Filtered-By-ACLs`), and reads the `service-intentions` entry of the wildcard destination `*`
- * directly: Consul checks `intentions:read` on `*` before it looks the entry up (`ConfigEntry.Get` calls `CanRead`
- * first), so a token that cannot read every destination's intentions is refused with a 403 naming the permission.
+ * directly: Consul checks `intentions:read` on `*` before it looks the entry up (`agent/consul/config_endpoint.go`
+ * `ConfigEntry.Get`: `lookupEntry.CanRead(authz)` comes before the state read), so a token that cannot read every
+ * destination's intentions is refused with a 403 even when no such entry exists.
  */
 export class ConsulIntentionSource implements IntentionAuditSource {
   constructor(

@@ -139,7 +139,9 @@ export function explainPermissionError(job: AclJob, err: unknown, options: AclPo
   const policy = jobAclPolicy(job, options);
   const covers = (r: AclRule) => missing.permission !== undefined && r.grants.includes(missing.permission) && (r.onName === undefined || r.onName === missing.resourceName);
   const granting = [...policy.required, ...policy.optional].find(covers);
-  return new JobPermissionError(job, refusal, granting?.hcl ?? ruleGranting(missing), policy.required.map((r) => r.hcl));
+  // A bare `Permission denied` (some endpoints of some versions) names no permission: then no rule is guessed.
+  const rule = granting?.hcl ?? (missing.permission === undefined ? undefined : ruleGranting(missing));
+  return new JobPermissionError(job, refusal, rule, policy.required.map((r) => r.hcl));
 }
 
 function findRefusal(err: unknown): ConsulOpsError | undefined {
@@ -168,21 +170,22 @@ export async function withPermissionHelp<T>(job: AclJob, work: () => Promise<T>,
 
 /**
  * A job stopped because its Consul token lacks a permission of the job's policy (`acl-policies.ts`): one line naming
- * the permission, the call that was refused, and the exact rule to add. Code `CONSUL_PERMISSION_DENIED`, like the
- * refusal it explains (`cause`).
+ * the permission, the call that was refused, and the exact rule to add (when Consul named the permission; a bare
+ * `Permission denied` gets the job's whole policy instead). Code `CONSUL_PERMISSION_DENIED`, like the refusal it
+ * explains (`cause`).
  */
 export class JobPermissionError extends ConsulOpsError {
-  constructor(job: string, refusal: ConsulOpsError, rule: string, policy: readonly string[]) {
+  constructor(job: string, refusal: ConsulOpsError, rule: string | undefined, policy: readonly string[]) {
     const missing = refusal.context as MissingPermission & { readonly method?: string; readonly path?: string; readonly address?: string };
-    const permission = missing.permission ?? 'unknown';
-    const on = missing.resourceName ? ` on "${missing.resourceName}"` : '';
+    const what = missing.permission === undefined ? 'a permission' : `permission '${missing.permission}'${missing.resourceName ? ` on "${missing.resourceName}"` : ''}`;
     const call = missing.method && missing.path ? `${missing.method} ${missing.path}` : 'a Consul request';
     const how = refusal.code === CONSUL_ERROR_CODES.resultsFiltered ? 'hid results from it' : 'was refused (403)';
+    const add = rule === undefined ? 'Give the token the whole policy of the job' : `Add \`${rule}\` to the token's policy`;
     super(
       CONSUL_ERROR_CODES.permissionDenied,
-      `${job}: the Consul token lacks permission '${permission}'${on}: ${call}${missing.address ? ` on ${missing.address}` : ''} ${how}`,
-      `Add \`${rule}\` to the token's policy; ${job} needs exactly: ${policy.join('; ')} (README, "Consul ACL policies").`,
-      { context: { ...refusal.context, job, rule }, cause: refusal },
+      `${job}: the Consul token lacks ${what}: ${call}${missing.address ? ` on ${missing.address}` : ''} ${how}`,
+      `${add}; ${job} needs exactly: ${policy.join('; ')} (README, "Consul ACL policies").`,
+      { context: { ...refusal.context, job, ...(rule === undefined ? {} : { rule }) }, cause: refusal },
     );
   }
 }

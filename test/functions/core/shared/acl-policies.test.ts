@@ -89,6 +89,16 @@ describe('explainPermissionError', () => {
     expect(outside.context.rule).toBe('operator = "read"');
   });
 
+  it('guesses no rule when Consul names no permission (a bare "Permission denied")', () => {
+    // Act
+    const bare = explainPermissionError('audit-intentions', new ConsulPermissionDeniedError(REQ, 'Permission denied')) as JobPermissionError;
+
+    // Assess
+    expect(bare.message).toBe('audit-intentions: the Consul token lacks a permission: GET /v1/agent/self on https://consul.internal:8501 was refused (403)');
+    expect(bare.remedy).toBe('Give the token the whole policy of the job; audit-intentions needs exactly: agent_prefix "" { policy = "read" }; service_prefix "" { policy = "read" } (README, "Consul ACL policies").');
+    expect(bare.context).not.toHaveProperty('rule');
+  });
+
   it('finds the refusal in the cause chain, explains results hidden by ACLs, and leaves other errors alone', () => {
     // Prepare
     const wrapped = new ConsulOpsError('RESTORE_SAFETY_SNAPSHOT_FAILED', 'the safety snapshot failed', 'fix it', { cause: denied('acl:write') });
