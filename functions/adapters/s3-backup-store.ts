@@ -5,6 +5,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectTaggingCommand,
   type S3Client,
@@ -19,6 +20,7 @@ import type {
   StoredBackup,
   VerifiedBackupFacts,
 } from '../core/backup/ports';
+import { normalizePrefix } from '../core/backup/backup-key';
 import { BACKUP_KINDS, type BackupKind } from '../core/backup/ports';
 import { ConsulOpsError } from '../core/shared/errors';
 
@@ -140,6 +142,21 @@ export class S3BackupStore implements BackupStore {
       versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
     } while (keyMarker !== undefined);
     return mapLimit(versions, 8, async (v) => ({ ...v, ...(await this.readTags(v.key, v.versionId)) }));
+  }
+
+  /** @inheritdoc */
+  async listClusters(prefix: string): Promise<string[]> {
+    const root = normalizePrefix(prefix) ? `${normalizePrefix(prefix)}/` : '';
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root, Delimiter: '/', ContinuationToken: token })),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(root.length, -1));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return [...names].sort();
   }
 
   /** @inheritdoc */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
@@ -11,6 +12,7 @@ import { InvalidInputError, summarizeError } from '../core/shared/errors';
 import { secretNameOf } from '../core/shared/secret-name';
 import { createJobHandler, jobService, type JobHandlerOptions, type JobInit, type JobSpec } from './job';
 import { ROTATION_FUNCTION_ENV as E } from './lambda-env';
+import { DEFAULT_ROTATION } from '../core/shared/defaults';
 
 /** What Secrets Manager sends, once per step; `RotationToken` is set for assumed-role or cross-account rotation. */
 export interface RotateTokenEvent extends SecretsManagerRotationEvent {
@@ -22,8 +24,8 @@ export interface SweepEvent {
   readonly action: 'sweep';
 }
 
-/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset. */
-export const DEFAULT_GRACE_PERIOD_HOURS = 24;
+/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset (declared in core/shared/defaults.ts). */
+export const DEFAULT_GRACE_PERIOD_HOURS = DEFAULT_ROTATION.gracePeriodHours;
 
 /** The Powertools service name: also the `service` dimension of every metric this function emits. */
 export const ROTATE_TOKEN_SERVICE = jobService('rotate-token');
@@ -86,19 +88,24 @@ export const rotateTokenJob: JobSpec<RotationWiring, StepResult | SweepReport> =
       consul: new ConsulTokenAdmin(await run.consul()),
       now: run.now,
       newUuid: randomUUID,
+      sleep: (ms) => sleep(ms, undefined, { signal: run.signal }),
     });
     if (parsed.kind === 'sweep') {
       const outcome = await runSweepJob(await deps(), wiring.sweepSecrets, wiring.settings);
       const sweep = outcome.ok ? outcome.result : undefined;
-      for (const r of sweep?.results ?? []) run.logger.info('previous token sweep', { ...r, until: r.until?.toISOString() });
+      for (const r of sweep?.results ?? []) run.logger.info('retired token sweep', { ...r, waiting: r.waiting.map((w) => ({ accessorId: w.accessorId, until: w.until.toISOString() })) });
+      for (const f of outcome.ok ? [] : (outcome.report?.findings ?? [])) run.logger.error('retired token sweep failed', { subject: f.subject, message: f.message, remedy: f.remedy });
       return outcome;
     }
     const outcome = await runRotationStepJob(await deps(parsed.rotationToken), parsed.step, parsed.secretId, parsed.versionId, wiring.settings);
     if (outcome.ok) {
-      const { previousTokenCleanup, ...facts } = outcome.result;
-      run.logger.info('rotation step done', { ...facts, ...(previousTokenCleanup ? { previousTokenCleanup: { ...previousTokenCleanup } } : {}) });
+      const { retiredCleanup, ...facts } = outcome.result;
+      const waiting = retiredCleanup?.waiting.map((w) => ({ accessorId: w.accessorId, until: w.until.toISOString() }));
+      run.logger.info('rotation step done', { ...facts, ...(retiredCleanup ? { retiredCleanup: { ...retiredCleanup, waiting } } : {}) });
     } else {
-      run.logger.error('rotation step failed', { step: parsed.step, secret: parsed.secretId, versionId: parsed.versionId, error: summarizeError(outcome.error) });
+      // The report's remedy names the command that clears the rotation this failure left unfinished.
+      const remedy = outcome.report?.findings[0]?.remedy;
+      run.logger.error('rotation step failed', { step: parsed.step, secret: parsed.secretId, versionId: parsed.versionId, error: summarizeError(outcome.error), ...(remedy ? { remedy } : {}) });
     }
     return outcome;
   },

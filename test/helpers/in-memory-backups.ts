@@ -46,7 +46,7 @@ export async function buildArchive(index: number, options: { stateBytes?: number
     ConfigurationIndex: 1,
   };
   const size = options.stateBytes ?? 4096;
-  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream(size, index) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
+  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
 }
 
 interface Version {
@@ -86,6 +86,12 @@ export class InMemoryBackupStore implements BackupStore {
 
   async list(folder: string): Promise<StoredBackup[]> {
     return [...this.objects].filter(([key]) => key.startsWith(folder)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
+  }
+
+  async listClusters(prefix: string): Promise<string[]> {
+    const root = prefix.replace(/^\/+|\/+$/g, '');
+    const under = [...this.objects.keys()].filter((k) => k.startsWith(`${root}/`)).map((k) => k.slice(root.length + 1).split('/')[0]);
+    return [...new Set(under)].sort();
   }
 
   async listIncompleteUploads(): Promise<IncompleteUpload[]> {

@@ -1,6 +1,6 @@
 import { CONSUL_ERROR_CODES, ConsulResultsFilteredError } from '../../core/shared/consul-errors';
 import { ConsulOpsError, isErrorCode } from '../../core/shared/errors';
-import type { AgentPolicyFacts, MutualTlsSetting } from '../../core/intentions/audit';
+import type { AgentPolicyFacts, MutualTlsSetting } from '../../core/intentions/model';
 import type { IntentionAuditSnapshot, IntentionAuditSource } from '../../core/intentions/ports';
 import type { LiveIntention } from '../../core/intentions/model';
 import { intentionKey } from '../../core/intentions/precedence';

@@ -98,6 +98,8 @@ export interface BackupStore {
   markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void>;
   /** Every current object version under `folder` (verified or not), with its tags read. */
   list(folder: string): Promise<StoredBackup[]>;
+  /** The cluster folders directly under `prefix` (`<prefix>/<cluster>/`), by name, sorted. */
+  listClusters(prefix: string): Promise<string[]>;
   /** Unfinished multipart uploads under `folder`. */
   listIncompleteUploads(folder: string): Promise<IncompleteUpload[]>;
   abortIncompleteUpload(upload: IncompleteUpload): Promise<void>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IntentionBaseline } from './baseline';
 import { diffAgainstBaseline, findShadowedIntentions } from './drift';
 import { canonicalJson } from './l7';
-import { INTENTION_CHECKS, intentionFinding, prepareIntention, type IntentionFinding, type LiveIntention, type PreparedIntention } from './model';
+import { INTENTION_CHECKS, intentionFinding, prepareIntention, type AgentPolicyFacts, type EffectiveDefault, type IntentionFinding, type LiveIntention, type MutualTlsSetting, type PreparedIntention } from './model';
 import { allowsTraffic, describePair, IntentionIndex, intentionKey, WILDCARD } from './precedence';
 import { severityRank } from '../shared/severity';
 
@@ -11,25 +11,6 @@ import { severityRank } from '../shared/severity';
  * PR #23868 showed to be wrong when the settings disagree), wildcard allows, drift against a baseline, shadowed
  * rules and permissive mTLS. Pure: plain data in, findings and a stable result hash out.
  */
-
-/** What the agent says about defaults (`GET /v1/agent/self` DebugConfig, and the response header). */
-export interface AgentPolicyFacts {
-  readonly aclsEnabled: boolean;
-  /** `acl.default_policy`. */
-  readonly aclDefaultPolicy: 'allow' | 'deny';
-  /** `default_intention_policy`; `undefined` when this Consul version has no such option (before 1.18). */
-  readonly defaultIntentionPolicy?: '' | 'allow' | 'deny';
-  /** `X-Consul-Default-ACL-Policy`, recorded as seen. */
-  readonly headerDefaultAclPolicy?: string;
-}
-
-/** Where a service's `MutualTLSMode` is set. */
-export interface MutualTlsSetting {
-  readonly kind: 'proxy-defaults' | 'service-defaults';
-  readonly name: string;
-  /** `strict`, `permissive` or `''` (strict). */
-  readonly mode: string;
-}
 
 /** Everything the audit looks at. */
 export interface IntentionAuditInput {
@@ -41,19 +22,6 @@ export interface IntentionAuditInput {
   readonly mutualTls?: readonly MutualTlsSetting[];
   /** @default - no drift checks: defaults, wildcards, shadowing and mTLS only */
   readonly baseline?: IntentionBaseline;
-}
-
-/** How an unmatched connection is decided, and why. */
-export interface EffectiveDefault {
-  readonly policy: 'allow' | 'deny';
-  readonly decidedBy: 'default_intention_policy' | 'acl.default_policy' | 'acls-disabled';
-  readonly aclsEnabled: boolean;
-  readonly aclDefaultPolicy: 'allow' | 'deny';
-  /** `null` when this Consul version has no `default_intention_policy`. */
-  readonly defaultIntentionPolicy: '' | 'allow' | 'deny' | null;
-  readonly headerDefaultAclPolicy: string | null;
-  /** A live `* -> *` deny intention catches what nothing else matches. */
-  readonly wildcardDeny: boolean;
 }
 
 /** The audit's answer. */

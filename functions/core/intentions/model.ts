@@ -80,3 +80,35 @@ export function prepareIntention(i: Omit<LiveIntention, 'origin'> & { readonly o
   out.decision = decisionOf(out, l7Digest);
   return out;
 }
+
+/** What the agent says about defaults (`GET /v1/agent/self` DebugConfig, and the response header). */
+export interface AgentPolicyFacts {
+  readonly aclsEnabled: boolean;
+  /** `acl.default_policy`. */
+  readonly aclDefaultPolicy: 'allow' | 'deny';
+  /** `default_intention_policy`; `undefined` when this Consul version has no such option (before 1.18). */
+  readonly defaultIntentionPolicy?: '' | 'allow' | 'deny';
+  /** `X-Consul-Default-ACL-Policy`, recorded as seen. */
+  readonly headerDefaultAclPolicy?: string;
+}
+
+/** Where a service's `MutualTLSMode` is set. */
+export interface MutualTlsSetting {
+  readonly kind: 'proxy-defaults' | 'service-defaults';
+  readonly name: string;
+  /** `strict`, `permissive` or `''` (strict). */
+  readonly mode: string;
+}
+
+/** How an unmatched connection is decided, and why. */
+export interface EffectiveDefault {
+  readonly policy: 'allow' | 'deny';
+  readonly decidedBy: 'default_intention_policy' | 'acl.default_policy' | 'acls-disabled';
+  readonly aclsEnabled: boolean;
+  readonly aclDefaultPolicy: 'allow' | 'deny';
+  /** `null` when this Consul version has no `default_intention_policy`. */
+  readonly defaultIntentionPolicy: '' | 'allow' | 'deny' | null;
+  readonly headerDefaultAclPolicy: string | null;
+  /** A live `* -> *` deny intention catches what nothing else matches. */
+  readonly wildcardDeny: boolean;
+}

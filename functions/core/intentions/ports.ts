@@ -1,5 +1,4 @@
-import type { AgentPolicyFacts, EffectiveDefault, MutualTlsSetting } from './audit';
-import type { IntentionFinding, LiveIntention } from './model';
+import type { AgentPolicyFacts, EffectiveDefault, IntentionFinding, LiveIntention, MutualTlsSetting } from './model';
 import type { Severity } from '../shared/severity';
 
 /**

@@ -17,7 +17,24 @@ export const RESTORE_ERROR_CODES = {
   safetySnapshotFailed: 'RESTORE_SAFETY_SNAPSHOT_FAILED',
   failed: 'RESTORE_FAILED',
   functionFailed: 'RESTORE_FUNCTION_FAILED',
+  clusterUnknown: 'RESTORE_CLUSTER_UNKNOWN',
 } as const;
+
+/** No `--cluster`, no key, and the bucket does not say which cluster to restore. */
+export class ClusterUnknownError extends ConsulOpsError {
+  constructor(prefix: string, clusters: readonly string[], datacenter: string) {
+    super(
+      RESTORE_ERROR_CODES.clusterUnknown,
+      clusters.length === 0
+        ? `no backups under ${prefix}/ to restore`
+        : `the bucket holds backups of ${clusters.length} clusters under ${prefix}/ (${clusters.join(', ')}), none named after the target's datacenter ${datacenter}`,
+      clusters.length === 0
+        ? 'Check --bucket and --prefix (`consul-ops list --bucket B --cluster NAME` shows a cluster\'s backups).'
+        : `Pass --cluster with one of ${clusters.join(', ')}, or --key with a backup key.`,
+      { context: { prefix, clusters: [...clusters], datacenter } },
+    );
+  }
+}
 
 /** No verified backup matched `--latest` / `--before`. */
 export class NoBackupError extends ConsulOpsError {

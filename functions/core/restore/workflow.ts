@@ -12,6 +12,8 @@ import {
   SafetySnapshotError,
   VersionMismatchError,
 } from './errors';
+import type { RestoreCheck, RestoreTokens, TokenSecretPreflight, TokenSecretReconciliation } from './ports';
+import { tokensAfterRestore, tokensCheck } from './token-checks';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
 import { createSnapshotVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
 
@@ -30,6 +32,11 @@ export interface RestoreDeps {
   readonly onProgress?: (phase: RestorePhase, bytes: number, totalBytes?: number) => void;
   /** Aborts the transfers (e.g. before the Lambda times out); an upload cut off this way is refused by Consul. */
   readonly signal?: AbortSignal;
+  /**
+   * The cluster's token secrets: listed by the preflight, reconciled after the snapshot was applied.
+   * @default - none: tokens created after the backup are left gone (the report says so)
+   */
+  readonly tokens?: RestoreTokens;
 }
 
 /** What to restore, where, and which safety checks to override. */
@@ -54,13 +61,6 @@ export interface RestoreInput {
   readonly largeRestoreBytes?: number;
 }
 
-/** Outcome of one check; `overridden` means a flag let a failed check pass. */
-export interface RestoreCheck {
-  readonly id: 'backup' | 'archive' | 'datacenter' | 'consul-version' | 'leader' | 'size' | 'safety-snapshot' | 'leader-after-restore';
-  readonly status: 'pass' | 'overridden' | 'warn' | 'skipped' | 'fail';
-  readonly detail: string;
-}
-
 /** The backup a restore uses, pinned to one version. */
 export interface RestoreBackupRef {
   readonly key: string;
@@ -83,6 +83,8 @@ export interface RestorePlan {
   readonly verifyMs: number;
   /** "would restore X into Y". */
   readonly summary: string;
+  /** The token secrets and what the restore does to their tokens. @default - no token secrets given */
+  readonly tokens?: readonly TokenSecretPreflight[];
 }
 
 /** The outcome of {@link runRestore}. */
@@ -94,6 +96,8 @@ export interface RestoreResult extends Omit<RestorePlan, 'verifyMs'> {
   readonly notApplied?: string;
   readonly durations: { readonly verifyMs: number; readonly safetyMs: number; readonly restoreMs: number };
   readonly invokedBy?: string;
+  /** What happened to each token secret after the snapshot was applied. @default - not reconciled */
+  readonly tokenReconciliation?: readonly TokenSecretReconciliation[];
 }
 
 const DEFAULT_LARGE_RESTORE_BYTES = 1024 ** 3;
@@ -132,8 +136,10 @@ export async function planRestore(deps: RestoreDeps, input: RestoreInput): Promi
     datacenter: selected.datacenter,
     consulVersion: selected.consulVersion,
   };
+  const tokens = deps.tokens === undefined ? undefined : await deps.tokens.preflight({ takenAt: selected.takenAt });
+  if (tokens !== undefined) checks.push(tokensCheck(tokens));
   const summary = `would restore ${backup.key} (version ${backup.versionId}, taken ${backup.takenAt}, raft index ${backup.consulIndex}) into cluster ${input.cluster} (datacenter ${target.datacenter}, Consul ${target.consulVersion})`;
-  return { cluster: input.cluster, backup, target, checks, verifyMs, summary };
+  return { cluster: input.cluster, backup, target, checks, verifyMs, summary, ...(tokens ? { tokens } : {}) };
 }
 
 /**
@@ -163,8 +169,12 @@ export async function runRestore(deps: RestoreDeps, input: RestoreInput): Promis
   const restoreStarted = deps.now().getTime();
   await sendBackup(deps, plan.backup, input.cluster, safetySnapshot?.key);
   base.checks.push(await leaderAfterRestore(deps.consul));
+  // Tokens after the snapshot: the management token first (never locked out), then the applications'.
+  const tokenReconciliation = deps.tokens === undefined ? undefined : await deps.tokens.reconcile();
+  if (tokenReconciliation !== undefined) base.checks.push(tokensAfterRestore(tokenReconciliation));
   return {
     ...base,
+    ...(tokenReconciliation ? { tokenReconciliation } : {}),
     summary: `restored ${plan.backup.key} (version ${plan.backup.versionId}, raft index ${plan.backup.consulIndex}) into cluster ${input.cluster} (datacenter ${plan.target.datacenter})`,
     ...(safetySnapshot ? { safetySnapshot } : {}),
     dryRun: false,

@@ -1,4 +1,5 @@
-import { auditIntentions, intentionResultHash, resolveEffectiveDefault, type AgentPolicyFacts, type IntentionAuditInput, type MutualTlsSetting } from '../../../../functions/core/intentions/audit';
+import { auditIntentions, intentionResultHash, resolveEffectiveDefault, type IntentionAuditInput } from '../../../../functions/core/intentions/audit';
+import type { AgentPolicyFacts, MutualTlsSetting } from '../../../../functions/core/intentions/model';
 import { parseIntentionBaseline, type IntentionBaseline } from '../../../../functions/core/intentions/baseline';
 import type { IntentionFinding, LiveIntention } from '../../../../functions/core/intentions/model';
 

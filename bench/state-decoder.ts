@@ -1,0 +1,180 @@
+/**
+ * Speed of the streaming state.bin decoder (functions/core/snapshot-contents), which runs inside every scheduled
+ * backup's verifying pass. Target: decoding adds at most 10 % CPU to a backup; inflating alone costs about 2.8 CPU-s
+ * per GB of state.bin, so the decoder should run at 1 GB/s or more on KV-heavy data.
+ *
+ * Generates a 256 MiB state.bin per data mix in memory (Consul CE record shapes, encoded by the test fixtures'
+ * msgpack encoder), then feeds it in 64 KiB chunks (the verifier's inflate chunk size) to the decoder bundled as the
+ * Lambda bundles it (esbuild with the CDK's options: under a TypeScript loader, cross-module calls go through
+ * property getters and the numbers would not be the Lambda's), and prints MB/s and CPU ms per MB for each mix and
+ * option set. MB = 10^6 bytes.
+ *
+ * @example
+ * npx tsx bench/state-decoder.ts            # 256 MiB per mix
+ * npx tsx bench/state-decoder.ts --mib 64   # smaller
+ */
+import { buildSync } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { createStateBinDecoder as CreateDecoder, StateBinDecoderOptions } from '../functions/core/snapshot-contents/state-bin-decoder';
+import { encodeMsgpack, goMap } from '../test/helpers/consul-msgpack';
+import { CDK_ESBUILD_OPTIONS, ROOT } from './build';
+
+const MiB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+/** One measured combination. */
+export interface StateDecoderBenchRow {
+  readonly mix: string;
+  readonly options: string;
+  readonly stateMiB: number;
+  readonly records: number;
+  readonly mbPerSecond: number;
+  readonly cpuMsPerMb: number;
+}
+
+/** A data mix: a pool of encoded records (with their type byte) cycled until the size is reached. */
+interface Mix {
+  readonly name: string;
+  readonly pool: readonly Buffer[];
+}
+
+/** xorshift32, so every run generates the same bytes. */
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 0x1_0000_0000;
+  };
+}
+
+function record(type: number, value: unknown): Buffer {
+  return Buffer.concat([Buffer.from([type]), encodeMsgpack(value)]);
+}
+
+function kvRecords(count: number, minValue: number, maxValue: number, rnd: () => number): Buffer[] {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) keys.push(`${['config', 'vault/core', 'app', 'locks'][i % 4]}/svc-${Math.floor(i / 40) % 60}/env-${i % 3}/key-${i}`);
+  keys.sort();
+  return keys.map((key, i) => {
+    // Log-uniform value sizes: many small values, a few large ones, as real KV stores have.
+    const size = Math.round(minValue * Math.pow(maxValue / minValue, rnd()));
+    const value = Buffer.alloc(size, 0x61 + (i % 26));
+    return record(2, { CreateIndex: 100 + i, Flags: i % 7 === 0 ? 42 : 0, Key: key, LockIndex: 0, ModifyIndex: 200 + i, Session: '', Value: value });
+  });
+}
+
+function catalogRecords(nodes: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const base = { Address: `10.0.${n >> 8}.${n & 255}`, Check: null, Checks: null, CreateIndex: 10, Datacenter: 'dc1', ID: `node-${n}`, Locality: null, ModifyIndex: 12, Node: `node-${n}`, NodeMeta: goMap([['az', 'a']]), PeerName: '', Service: null, SkipNodeUpdate: false, TaggedAddresses: goMap([['lan', '10.0.0.1']]), Token: '' };
+    out.push(record(0, base));
+    for (let s = 0; s < 4; s++) {
+      const service = { Address: '', Connect: { Native: false, PeerMeta: null, SidecarService: null }, CreateIndex: 20, EnableTagOverride: false, ID: `svc-${s}-${n}`, Kind: '', Locality: null, LocallyRegisteredAsSidecar: false, Meta: goMap([['version', '1.2.3']]), ModifyIndex: 21, PeerName: '', Port: 8000 + s, Proxy: { Config: null, Mode: '', Upstreams: null }, Service: `svc-${s}`, SocketPath: '', TaggedAddresses: null, Tags: ['primary', 'v1'], Weights: { Passing: 1, Warning: 1 } };
+      out.push(record(0, { ...base, Service: service }));
+      out.push(record(0, { ...base, Check: { CheckID: `service:svc-${s}-${n}`, CreateIndex: 30, Definition: { HTTP: 'http://localhost/health', Interval: 10_000_000_000 }, ExposedPort: 0, Interval: '10s', ModifyIndex: 31, Name: 'HTTP health', Node: `node-${n}`, Notes: '', Output: 'HTTP GET: 200 OK', PeerName: '', ServiceID: `svc-${s}-${n}`, ServiceName: `svc-${s}`, ServiceTags: ['primary'], Status: 'passing', Timeout: '5s', Type: 'http' } }));
+    }
+  }
+  return out;
+}
+
+/** The data mixes measured. */
+export function benchMixes(): Mix[] {
+  const rnd = random(7);
+  return [
+    { name: 'kv-heavy (values 8 B-16 KiB, log-uniform; 10% catalog)', pool: [...kvRecords(3600, 8, 16 * 1024, rnd), ...catalogRecords(40)] },
+    { name: 'small-kv (values 16-256 B)', pool: kvRecords(4000, 16, 256, rnd) },
+    { name: 'catalog-heavy (Register records)', pool: catalogRecords(400) },
+  ];
+}
+
+/** A state.bin of about `bytes` bytes: the header, then the pool repeated. */
+export function buildStateBin(mix: Mix, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes + Math.max(...mix.pool.map((r) => r.length)));
+  let at = encodeMsgpack({ LastIndex: 123456 }).copy(out, 0);
+  for (let i = 0; at < bytes; i = (i + 1) % mix.pool.length) at += mix.pool[i].copy(out, at);
+  return out.subarray(0, at);
+}
+
+/** The decoder's factory from an esbuild bundle made with the Lambda's options (minified, for this Node). */
+export function loadBundledDecoder(): typeof CreateDecoder {
+  const dir = mkdtempSync(join(tmpdir(), 'state-decoder-bench-'));
+  try {
+    const outfile = join(dir, 'decoder.js');
+    buildSync({
+      ...CDK_ESBUILD_OPTIONS,
+      target: `node${process.versions.node.split('.')[0]}`,
+      entryPoints: [join(ROOT, 'functions', 'core', 'snapshot-contents', 'state-bin-decoder.ts')],
+      outfile,
+      absWorkingDir: ROOT,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(outfile) as { createStateBinDecoder: typeof CreateDecoder }).createStateBinDecoder;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function decodeOnce(createStateBinDecoder: typeof CreateDecoder, state: Buffer, options: StateBinDecoderOptions): number {
+  const decoder = createStateBinDecoder(options);
+  for (let at = 0; at < state.length; at += CHUNK) decoder.write(state.subarray(at, at + CHUNK));
+  return decoder.end().records;
+}
+
+/** Decodes `state` with `options` (one warm-up run, then the best of `runs`). */
+export function measure(create: typeof CreateDecoder, mix: string, state: Buffer, label: string, options: StateBinDecoderOptions, runs = 2): StateDecoderBenchRow {
+  decodeOnce(create, state, options);
+  let best = Number.POSITIVE_INFINITY;
+  let bestWall = Number.POSITIVE_INFINITY;
+  let records = 0;
+  for (let r = 0; r < runs; r++) {
+    const cpu = process.cpuUsage();
+    const wall = process.hrtime.bigint();
+    records = decodeOnce(create, state, options);
+    const wallMs = Number(process.hrtime.bigint() - wall) / 1e6;
+    const used = process.cpuUsage(cpu);
+    best = Math.min(best, (used.user + used.system) / 1000);
+    bestWall = Math.min(bestWall, wallMs);
+  }
+  const mb = state.length / 1e6;
+  return { mix, options: label, stateMiB: state.length / MiB, records, mbPerSecond: mb / (bestWall / 1000), cpuMsPerMb: best / mb };
+}
+
+/** The option sets measured: the hourly path first. */
+export const OPTION_SETS: readonly (readonly [string, StateBinDecoderOptions])[] = [
+  ['stats only', {}],
+  ['summary (hourly backup)', { summary: true }],
+  ['summary + kvdetails (inspect)', { summary: true, kvDetails: {} }],
+  ['index (diff)', { index: true }],
+];
+
+/** The speed the hourly path must reach on KV-heavy data (the first mix, with the summary). */
+export const TARGET_MB_PER_SECOND = 1000;
+
+/** Runs every mix × option set on `mib` MiB of state.bin. */
+export function benchStateDecoder(mib = 256): { rows: StateDecoderBenchRow[]; target: { text: string; pass: boolean } } {
+  const create = loadBundledDecoder();
+  const rows: StateDecoderBenchRow[] = [];
+  for (const mix of benchMixes()) {
+    const state = buildStateBin(mix, mib * MiB);
+    for (const [label, options] of OPTION_SETS) rows.push(measure(create, mix.name, state, label, options));
+  }
+  const hourly = rows.find((r) => r.mix === benchMixes()[0].name && r.options === OPTION_SETS[1][0]);
+  return { rows, target: { text: `state.bin decode with summary, KV-heavy: ≥ ${TARGET_MB_PER_SECOND} MB/s`, pass: (hourly?.mbPerSecond ?? 0) >= TARGET_MB_PER_SECOND } };
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--mib');
+  const mib = i > 0 ? Number(process.argv[i + 1]) : 256;
+  const inflateMsPerMb = 2.8;
+  console.log(`state.bin decoder, ${mib} MiB per mix, ${CHUNK / 1024} KiB chunks (inflate alone: ~${inflateMsPerMb} CPU ms/MB)`);
+  const { rows, target } = benchStateDecoder(mib);
+  for (const r of rows) {
+    const share = ((100 * r.cpuMsPerMb) / inflateMsPerMb).toFixed(1);
+    console.log(`${r.mix.padEnd(56)} ${r.options.padEnd(30)} ${r.mbPerSecond.toFixed(0).padStart(6)} MB/s ${r.cpuMsPerMb.toFixed(3).padStart(7)} CPU ms/MB (${share}% of inflate) ${r.records} records`);
+  }
+  console.log(`${target.pass ? 'PASS' : 'FAIL'}: ${target.text}`);
+}
