@@ -55,7 +55,7 @@ export async function benchCertificateCheck(options: CertCheckBenchOptions = {})
     const started = performance.now();
     const result = await runCertificateCheck(
       { consul: new ConsulCertificateSource(new ConsulApi(http)), probe: createTlsProbe(), now: () => new Date() },
-      { endpointCaPems: [], concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY },
+      { systemCaPems: [], concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY },
     );
     const wallMs = Math.round(performance.now() - started);
     return { proxies: result.metrics.proxiesChecked, wallMs, problems: result.findings.filter((f) => f.severity !== 'info').length };

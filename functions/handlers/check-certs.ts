@@ -4,7 +4,8 @@ import { parseConsulAddresses } from '../adapters/consul/settings';
 import { createTlsProbe, systemRootPems } from '../adapters/tls-probe';
 import { runCertificateCheckJob } from '../core/certs/job';
 import { CERT_KINDS, resolveCertThresholds, type CertificateThresholdsInput } from '../core/certs/thresholds';
-import { parseHostPort, type CertCheckInput, type CertCheckResult } from '../core/certs/workflow';
+import { type CertCheckInput, type CertCheckResult } from '../core/certs/workflow';
+import { endpointCaReader, parseCertEndpoints } from './cert-endpoints-env';
 import { createJobHandler, type JobInit, type JobSpec } from './job';
 import { CERT_CHECK_FUNCTION_ENV as E } from './lambda-env';
 
@@ -27,11 +28,11 @@ export const checkCertsJob: JobSpec<ReturnType<typeof init>, CertCheckResult> = 
   // Probes not started by then are reported as not probed.
   deadlineMarginMs: 20_000,
   async run(_event, run) {
-    const caPem = await run.consulCaBundle();
+    const [consulCaPem, endpoints] = await Promise.all([run.consulCaBundle(), run.wiring.endpoints()]);
     return runCertificateCheckJob(
       { consul: new ConsulCertificateSource(await run.consul()), probe: createTlsProbe(), now: run.now, signal: run.signal },
       run.wiring.cluster,
-      { ...run.wiring.input, endpointCaPems: caPem ? [caPem] : systemRootPems() },
+      { ...run.wiring.input, endpoints, consulCaPem, systemCaPems: systemRootPems() },
     );
   },
   recordMetrics(outcome, { metrics, logger, wiring }) {
@@ -49,21 +50,19 @@ export const checkCertsJob: JobSpec<ReturnType<typeof init>, CertCheckResult> = 
   },
 };
 
-function init({ env }: JobInit) {
+function init({ env, secrets }: JobInit) {
   env.required(E.consulTokenSecretArn);
   const addresses = parseConsulAddresses(env.required(E.consulAddresses), 'https', E.consulAddresses);
   const serverName = env.optional(E.consulTlsServerName);
-  const endpoints = (env.optional(E.certEndpoints) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  endpoints.forEach((e) => parseHostPort(e, E.certEndpoints));
+  const endpoints = parseCertEndpoints(env.optional(E.certEndpoints), `environment variable ${E.certEndpoints}`);
   const thresholds = env.json<CertificateThresholdsInput>(E.certThresholds);
   resolveCertThresholds(thresholds, E.certThresholds);
-  const input: Omit<CertCheckInput, 'endpointCaPems'> = {
+  const input: Omit<CertCheckInput, 'systemCaPems' | 'consulCaPem' | 'endpoints'> = {
     auditorService: env.optional(E.certAuditorService),
     consulEndpoints: addresses.filter((a) => a.startsWith('https://')).map((a) => new URL(a)).map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443), serverName })),
-    endpoints,
     thresholds,
   };
-  return { cluster: env.required(E.clusterName), input };
+  return { cluster: env.required(E.clusterName), input, endpoints: endpointCaReader(secrets, endpoints, E.certEndpoints) };
 }
 
 /** The scheduled entry point. */

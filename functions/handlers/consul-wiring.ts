@@ -53,10 +53,15 @@ export function consulWiring(env: ConsulEnv, secrets: SecretsManagerClient): Con
 
 async function readCaSecret(secrets: SecretsManagerClient, arn: string): Promise<string> {
   try {
-    const out = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!out.SecretString) throw new Error('the secret has no SecretString');
-    return out.SecretString;
+    return await readSecretString(secrets, arn);
   } catch (err) {
     throw new ConsulCaUnreadableError(arn, err);
   }
+}
+
+/** The `SecretString` of a secret's AWSCURRENT version (for public material such as CA bundles); throws without one. */
+export async function readSecretString(secrets: SecretsManagerClient, arn: string): Promise<string> {
+  const out = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!out.SecretString) throw new Error('the secret has no SecretString');
+  return out.SecretString;
 }

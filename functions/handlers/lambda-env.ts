@@ -145,7 +145,8 @@ export const CERT_CHECK_FUNCTION_ENV = {
   bucketName: 'BUCKET_NAME',
   /**
    * JSON array of the TLS endpoints to check besides Consul's own HTTPS and gRPC TLS ports:
-   * `[{"address":"host:port","caBundleSecretArn":"arn:…"}]` (`caBundleSecretArn` only for an endpoint with its own CA).
+   * `[{"address":"host:port","caBundleSecretArn":"arn:…"}]` (`caBundleSecretArn` only for an endpoint with its own CA);
+   * the older comma-separated `host:port` list is still read (`functions/handlers/cert-endpoints-env.ts`).
    */
   certEndpoints: 'CERT_ENDPOINTS',
   /** The service identity presented to sidecars. */

@@ -5,7 +5,7 @@
  * replaces the whole state (ACLs included), or drops the connection where Consul's leader would panic.
  */
 import { Readable } from 'node:stream';
-import { verifySnapshotStream } from '../../functions/core/snapshot-archive';
+import { SNAPSHOT_DEFECTS, verifySnapshotStream } from '../../functions/core/snapshot-archive';
 import { writeSnapshotArchive } from './archive-writer';
 import { RAFT_CONFIGURATION_INDEX } from './agent-routes';
 import { ConsulHttpError, noLeader } from './http-errors';
@@ -95,8 +95,13 @@ async function restoreHandler(ctx: RequestContext): Promise<Reply> {
   const verifying = verifySnapshotStream(forVerify).finally(() => forVerify.resume());
   const [verified, decoded] = await Promise.all([verifying.then((v) => ({ v }), (e: unknown) => ({ e })), decodeArchiveState(forState, ctx.core.profile.features)]);
   if ('e' in verified) {
-    const err = verified.e as { context?: { consulMessage?: unknown }; message?: string };
+    const err = verified.e as { context?: { consulMessage?: unknown; defect?: unknown }; message?: string };
     const message = err.context?.consulMessage;
+    // The archive passed Consul's own checks and raft refused its version: Consul did start a restore (recorded as
+    // one that replaced nothing); any other defect is refused before raft sees the archive.
+    if (err.context?.defect === SNAPSHOT_DEFECTS.unsupportedVersion) {
+      ctx.core.runtime.restores.push({ archiveSha256: '', archiveBytes: ctx.bytesIn, index: 0, at: ctx.core.now(), stateReplaced: false, error: String(message).replace(/^Raft error when restoring snapshot: /, '') });
+    }
     throw new ConsulHttpError(500, typeof message === 'string' ? message : String(err.message ?? err));
   }
   const core = ctx.core;

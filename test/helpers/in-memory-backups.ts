@@ -32,10 +32,13 @@ export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective. */
-export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects } = {}): Promise<Buffer> {
+/**
+ * A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective or with
+ * another raft snapshot `version` in meta.json (default 1).
+ */
+export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects; version?: number } = {}): Promise<Buffer> {
   const meta: Omit<SnapshotMeta, 'Size'> = {
-    Version: 1,
+    Version: options.version ?? 1,
     ID: `2-${index}-1602222343947`,
     Index: index,
     Term: 2,

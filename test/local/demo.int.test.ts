@@ -15,6 +15,7 @@ describe('npm run demo', () => {
     // Assess
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    // eslint-disable-next-line no-control-regex -- strips the terminal's bold escapes
     const text = run.stdout.replace(/\x1b\[[0-9;]*m/g, '');
     for (let n = 1; n <= 7; n++) expect(text).toMatch(new RegExp(`^${n}\\. `, 'm'));
     expect(text).toMatch(/Subject: \[INFO\] demo: backup ok/);

@@ -1,5 +1,6 @@
 import { mapBounded } from '../../core/shared/bounded-map';
 import type { AgentInfo, CaRootsData, CertificateSource, IssuedLeafData, ProxyInstance } from '../../core/certs/ports';
+import { ConsulResultsFilteredError } from '../../core/shared/consul-errors';
 import { ConsulResponseInvalidError } from './transport-errors';
 import type { ConsulApi } from './api';
 
@@ -38,16 +39,26 @@ export class ConsulCertificateSource implements CertificateSource {
   /** @inheritdoc */
   async agentInfo(): Promise<AgentInfo> {
     const { body } = await this.api.agentSelf();
-    const ports = (body.XDS as { Ports?: { TLS?: unknown } } | undefined)?.Ports;
-    const tlsPort = typeof ports?.TLS === 'number' && ports.TLS > 0 ? ports.TLS : undefined;
+    // Consul answers under `xDS` (not `XDS`), with `Ports.TLS` -1 when the gRPC TLS port is off.
+    const tls: unknown = body.xDS?.Ports?.TLS;
+    const tlsPort = typeof tls === 'number' && Number.isInteger(tls) && tls > 0 ? tls : undefined;
     return { node: body.Config.NodeName, datacenter: body.Config.Datacenter, version: body.Config.Version, ...(tlsPort ? { grpcTlsPort: tlsPort } : {}) };
   }
 
-  /** @inheritdoc Every instance of kind `connect-proxy`; one catalog read per service name (the list has no kinds). */
+  /**
+   * @inheritdoc Every instance of kind `connect-proxy`; one catalog read per service name (the list has no kinds).
+   * Results Consul hid from the token (`X-Consul-Results-Filtered-By-ACLs`) are an error, not a smaller fleet: the
+   * service list needs `service:read` on every service, the instances `node:read` on their nodes.
+   */
   async connectProxies(): Promise<ProxyInstance[]> {
-    const { body: services } = await this.api.catalogServices();
-    const names = Object.keys(services).sort();
-    const perService = await mapBounded(names, CATALOG_CONCURRENCY, async (name) => (await this.api.catalogService(name)).body);
+    const list = await this.api.catalogServices();
+    if (list.meta.resultsFilteredByAcls) throw this.filtered('/v1/catalog/services', { resource: 'service', level: 'read', what: 'services of the catalog' });
+    const names = Object.keys(list.body).sort();
+    const perService = await mapBounded(names, CATALOG_CONCURRENCY, async (name) => {
+      const instances = await this.api.catalogService(name);
+      if (instances.meta.resultsFilteredByAcls) throw this.filtered(`/v1/catalog/service/${encodeURIComponent(name)}`, { resource: 'node', level: 'read', what: `instances of ${name} on nodes it cannot read` });
+      return instances.body;
+    });
     return perService
       .flat()
       .filter((s) => s.ServiceKind === 'connect-proxy' && s.ServicePort > 0)
@@ -66,6 +77,10 @@ export class ConsulCertificateSource implements CertificateSource {
     const { body } = await this.api.agentLeaf(service);
     if (!body.CertPEM || !body.PrivateKeyPEM) throw this.invalid(`/v1/agent/connect/ca/leaf/${service}`, 'no CertPEM or PrivateKeyPEM');
     return { serial: body.SerialNumber, certPem: body.CertPEM, keyPem: body.PrivateKeyPEM, validAfter: body.ValidAfter, validBefore: body.ValidBefore };
+  }
+
+  private filtered(path: string, missing: { resource: string; level: string; what: string }): ConsulResultsFilteredError {
+    return new ConsulResultsFilteredError({ method: 'GET', path, address: this.api.http.addresses[0] ?? 'consul' }, missing);
   }
 
   private invalid(path: string, problem: string): ConsulResponseInvalidError {

@@ -1,4 +1,4 @@
-import { CONSUL_ERROR_CODES } from '../../core/shared/consul-errors';
+import { CONSUL_ERROR_CODES, ConsulResultsFilteredError } from '../../core/shared/consul-errors';
 import { ConsulOpsError, isErrorCode } from '../../core/shared/errors';
 import type { AgentPolicyFacts, MutualTlsSetting } from '../../core/intentions/model';
 import type { IntentionAuditSnapshot, IntentionAuditSource } from '../../core/intentions/ports';
@@ -33,8 +33,13 @@ function isObject(value: unknown): value is Loose {
  * `proxy-defaults` and `service-defaults` entries (`MutualTLSMode`). Never calls `/v1/connect/intentions/check`,
  * whose default is wrong when the settings disagree (hashicorp/consul#23868).
  *
- * Needs `agent:read`, `intentions:read` on every destination (e.g. `service_prefix "" { intentions = "read" }`) and
- * `service:read` for the service-defaults entries; what the token cannot read is silently filtered out by Consul.
+ * Needs `agent:read`, `intentions:read` on every destination and `service:read` for the service-defaults entries
+ * (`service_prefix "" { policy = "read" }` grants both). Consul filters lists silently, so an audit could see fewer
+ * intentions than exist and call the mesh clean; the source therefore refuses to go on when Consul says it hid results
+ * (`X-Consul-Results-Filtered-By-ACLs`), and reads the `service-intentions` entry of the wildcard destination `*`
+ * directly: Consul checks `intentions:read` on `*` before it looks the entry up (`agent/consul/config_endpoint.go`
+ * `ConfigEntry.Get`: `lookupEntry.CanRead(authz)` comes before the state read), so a token that cannot read every
+ * destination's intentions is refused with a 403 even when no such entry exists.
  */
 export class ConsulIntentionSource implements IntentionAuditSource {
   constructor(
@@ -52,7 +57,12 @@ export class ConsulIntentionSource implements IntentionAuditSource {
       this.optionalEntry('mesh', 'mesh'),
       this.api.configEntries('proxy-defaults', { dc }),
       this.api.configEntries('service-defaults', { dc }),
+      // Only for its permission check (see the class comment); the entry itself is in the list.
+      this.optionalEntry('service-intentions', '*'),
     ]);
+    this.refuseFiltered(entries, '/v1/config/service-intentions', { resource: 'intention', level: 'read', what: 'service-intentions entries' });
+    this.refuseFiltered(legacy, '/v1/connect/intentions', { resource: 'intention', level: 'read', what: 'intentions' });
+    this.refuseFiltered(serviceDefaults, '/v1/config/service-defaults', { resource: 'service', level: 'read', what: 'service-defaults entries' });
     const header = [self, entries, legacy].map((r) => r.meta.defaultAclPolicy).find((v) => v !== undefined);
     const indexes: Record<string, number> = {};
     const note = (name: string, r: ConsulResponse<unknown> | undefined) => {
@@ -72,6 +82,10 @@ export class ConsulIntentionSource implements IntentionAuditSource {
       mutualTls: [...mutualTlsSettings('proxy-defaults', proxyDefaults.body ?? []), ...mutualTlsSettings('service-defaults', serviceDefaults.body ?? [])],
       indexes,
     };
+  }
+
+  private refuseFiltered(response: ConsulResponse<unknown>, path: string, missing: { resource: string; level: string; what: string }): void {
+    if (response.meta.resultsFilteredByAcls) throw new ConsulResultsFilteredError({ method: 'GET', path, address: this.api.http.addresses[0] ?? 'consul' }, missing);
   }
 
   private async optionalEntry(kind: string, name: string): Promise<ConsulResponse<ConfigEntry> | undefined> {

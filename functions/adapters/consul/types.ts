@@ -25,7 +25,18 @@ export interface AgentSelf {
   readonly Member?: Readonly<Record<string, unknown>>;
   readonly Stats?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly Meta?: Readonly<Record<string, string>>;
-  readonly XDS?: Readonly<Record<string, unknown>>;
+  /** The agent's xDS server (JSON key `xDS`, consul-api.md correction 1); absent on agents without one. */
+  readonly xDS?: AgentSelfXds;
+}
+
+/**
+ * `xDS` of `GET /v1/agent/self` (`agent/agent_endpoint.go` `XDSSelf`): the gRPC ports Envoy connects to, `-1` for a
+ * port that is off. `Port` is the one Envoy is told to use (TLS when there is one).
+ */
+export interface AgentSelfXds {
+  readonly SupportedProxies?: Readonly<Record<string, readonly string[]>>;
+  readonly Port?: number;
+  readonly Ports?: { readonly Plaintext?: number; readonly TLS?: number };
 }
 
 /** A policy or role link on a token: `{ID, Name}`. */

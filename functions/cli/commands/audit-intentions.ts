@@ -5,6 +5,7 @@ import { loadIntentionBaselineFile } from '../../adapters/intention-baseline-fil
 import { S3IntentionAuditStore } from '../../adapters/s3-intention-audit-store';
 import type { IntentionBaseline } from '../../core/intentions/baseline';
 import { runIntentionAuditJob } from '../../core/intentions/job';
+import { withPermissionHelp } from '../../core/shared/acl-policies';
 import { settleJob } from '../report-option';
 import type { IntentionAuditDocument, IntentionAuditSource, IntentionAuditStore } from '../../core/intentions/ports';
 import { consulFromEnv, resolveClusterName } from '../wiring';
@@ -61,7 +62,7 @@ export function createAuditIntentionsCommand(deps: AuditIntentionsDeps = DEFAULT
       const consul = deps.connect(context);
       try {
         // Read first: the cluster name defaults to the datacenter the state comes from.
-        const state = await consul.source.readIntentionState();
+        const state = await withPermissionHelp('audit-intentions', () => consul.source.readIntentionState());
         const cluster = await resolveClusterName(options.cluster, () => Promise.resolve(state.datacenter));
         const outcome = await runIntentionAuditJob(
           { consul: { readIntentionState: () => Promise.resolve(state) }, ...(options.bucket ? { store: deps.store(context, options.bucket) } : {}), now: deps.now },

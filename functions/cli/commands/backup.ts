@@ -1,6 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
 import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
 import { runSnapshotJob } from '../../core/backup/job';
+import { withPermissionHelp } from '../../core/shared/acl-policies';
 import { settleJob } from '../report-option';
 import { createProgress, formatBytes } from '../progress';
 import { consulFromEnv, resolveClusterName, storeFromFlags } from '../wiring';
@@ -26,7 +27,7 @@ export const backupCommand: CommandSpec<BackupOptions> = {
     const consul = consulFromEnv(context);
     try {
       const source = new ConsulSnapshotSource(consul.api);
-      const cluster = await resolveClusterName(options.cluster, async () => (await source.describeCluster()).datacenter);
+      const cluster = await resolveClusterName(options.cluster, async () => (await withPermissionHelp('take-snapshot', () => source.describeCluster())).datacenter);
       const progress = createProgress({ label: 'verified', stream: context.stderr, enabled: context.interactive });
       // The scheduled job's own code; with CONSUL_OPS_SNS_TOPIC_ARN set it reports exactly as the Lambda does.
       const outcome = await runSnapshotJob(

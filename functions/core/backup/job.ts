@@ -1,4 +1,5 @@
 import type { JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import type { RetentionPolicy } from '../retention/retention-plan';
 import { runPrune, type PruneResult } from '../retention/workflow';
 import { buildBackupReport } from './backup-report';
@@ -36,7 +37,7 @@ export async function runSnapshotJob(deps: BackupDeps, input: SnapshotJobInput):
   const report = (error?: unknown) =>
     buildBackupReport({ cluster: input.cluster, backup, prune, error, bucket: input.bucket, finishedAt: deps.now() });
   try {
-    backup = await runBackup(deps, input);
+    backup = await withPermissionHelp('take-snapshot', () => runBackup(deps, input));
     if (input.retention !== undefined) prune = await runPrune({ store: deps.store, now: deps.now }, { cluster: input.cluster, prefix: input.prefix, policy: input.retention });
   } catch (error) {
     return { ok: false, error, report: report(error) };

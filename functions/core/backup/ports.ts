@@ -23,7 +23,12 @@ export interface OpenedSnapshot {
 
 /** The Consul side of backups and restores. */
 export interface SnapshotSource {
-  /** `GET /v1/agent/self`: datacenter and Consul version. */
+  /**
+   * `GET /v1/agent/self`: datacenter and Consul version. Needs `agent:read` on the agent's node (consul-api.md
+   * correction 2). The reference names no permission-free endpoint that gives the datacenter and the Consul version
+   * on every supported release, and the restore preflight depends on both facts, so the job policies include
+   * `agent_prefix "" { policy = "read" }` (`functions/core/shared/acl-policies.ts`).
+   */
   describeCluster(): Promise<ClusterIdentity>;
   /** `GET /v1/snapshot`, resolved once the headers arrived; the body streams. */
   openSnapshot(options: { readonly stale: boolean }): Promise<OpenedSnapshot>;

@@ -1,4 +1,5 @@
 import type { CertCheckResult } from './workflow';
+import { STALE_LEAF_NOT_COMPARED_ID } from './evaluation';
 import { CERT_KINDS } from './thresholds';
 import { summarizeError } from '../shared/errors';
 import { createReport, type Finding, type Report } from '../report/report';
@@ -38,6 +39,9 @@ export function buildCertificateReport(run: CertRunOutcome): Report {
   const summary = [
     `Checked ${result.certs.length} certificates: ${m.proxiesChecked} of ${m.proxiesTotal} sidecars answered (${m.proxiesUnreachable} unreachable), ${m.proxiesServingStaleLeaves} serve expired, stuck or stale leaves.`,
     ...(mins.length > 0 ? [`Minimum days left: ${mins.join(', ')}.`] : []),
+    ...(result.findings.some((f) => f.id === STALE_LEAF_NOT_COMPARED_ID)
+      ? ['Consul before 1.16 caches leaves per token: served leaves were not compared with the agent\'s; sidecars were judged on expiry, lifetime used and LeafCertTTL drift.']
+      : []),
   ];
   const title = problems.length === 0 ? 'certificates OK' : `${problems.length} certificate ${problems.length === 1 ? 'problem' : 'problems'}`;
   // The trust domain is `<cluster-id>.consul`: public, and it would otherwise be masked as a UUID.

@@ -18,6 +18,26 @@ import type { Severity } from '../shared/severity';
 export const KNOWN_BAD_CONSUL_VERSIONS = ['1.15.0', '1.15.1'] as const;
 /** How long a sidecar may keep serving an older leaf after its agent got a new one (S1). */
 export const DEFAULT_STALE_GRACE_MS = 15 * 60_000;
+/** Id of the `info` finding that says the stale-leaf comparison was not made because of the Consul version. */
+export const STALE_LEAF_NOT_COMPARED_ID = 'proxy-leaf-stale-not-compared';
+
+/**
+ * Whether the leaf an agent hands consul-ops is the one it hands the sidecar, so the two can be compared (S1). Not
+ * before 1.16: until then the agent's leaf cache is keyed by `datacenter/token/service` (`agent/cache`
+ * `makeEntryKey`), so consul-ops' own token gets a leaf of its own, newer than the sidecar's; from 1.16
+ * (`leafcert.Manager`, PR #17075) every caller gets the same leaf (consul-api.md correction 5). An unreadable
+ * version is treated as "not comparable": a missed comparison is better than an alarm on every sidecar.
+ *
+ * @example
+ * compareServedWithAgentLeaf('1.15.11') // false
+ * compareServedWithAgentLeaf('1.16.0+ent') // true
+ */
+export function compareServedWithAgentLeaf(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)\./.exec(version.trim());
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 1 || (major === 1 && minor >= 16);
+}
 
 /** Everything {@link evaluateCertificates} looks at. */
 export interface CertEvaluationInput {
@@ -35,6 +55,8 @@ export interface CertEvaluationInput {
   readonly leafCertTtlMs?: number;
   /** Node of the agent consul-ops queried. @default - unknown: S1 is skipped */
   readonly agentNode?: string;
+  /** Consul version of that agent; S1 is only made when {@link compareServedWithAgentLeaf} allows it. @default - unknown: S1 is skipped */
+  readonly agentVersion?: string;
   readonly agentLeaves: readonly AgentLeafFact[];
   readonly versions: readonly VersionFact[];
   readonly proxies: readonly ProxyObservation[];
@@ -57,6 +79,8 @@ export function evaluateCertificates(input: CertEvaluationInput): CertEvaluation
   };
   add(evaluateRoots(input));
   add(evaluateAgentLeaves(input));
+  const compare = input.agentVersion !== undefined && compareServedWithAgentLeaf(input.agentVersion);
+  if (!compare && input.agentVersion !== undefined && input.proxies.length > 0) findings.push(staleLeafNotCompared(input.agentVersion));
   const proxies = evaluateProxies(input.proxies, {
     now: input.now,
     leafThresholds: input.thresholds.leaf,
@@ -64,7 +88,7 @@ export function evaluateCertificates(input: CertEvaluationInput): CertEvaluation
     leafCertTtlMs: input.leafCertTtlMs,
     trustDomain: input.trustDomain,
     datacenter: input.datacenter,
-    agentNode: input.agentNode,
+    agentNode: compare ? input.agentNode : undefined,
     agentLeaves: new Map(input.agentLeaves.map((l) => [l.service, l])),
   });
   add(proxies);
@@ -82,6 +106,18 @@ export function evaluateCertificates(input: CertEvaluationInput): CertEvaluation
     proxiesServingStaleLeaves: proxies.stale,
   };
   return { certs, findings, metrics };
+}
+
+function staleLeafNotCompared(version: string): Finding {
+  return {
+    id: STALE_LEAF_NOT_COMPARED_ID,
+    check: 'proxy-leaf-stale',
+    severity: 'info',
+    subject: 'connect proxies',
+    message:
+      `not compared with the agent's leaf: Consul ${version} caches agent leaf certificates per ACL token (before 1.16), so the leaf consul-ops can read is its own, ` +
+      'not the one the sidecar holds. Sidecars are judged on expiry, the share of their lifetime used (renewal stuck past 90 %) and LeafCertTTL drift.',
+  };
 }
 
 function evaluateRoots(input: CertEvaluationInput): { certs: CertEntry[]; findings: Finding[] } {
@@ -183,20 +219,34 @@ function evaluateEndpoints(input: CertEvaluationInput): { certs: CertEntry[]; fi
         remedy: `Reissue the certificate with a SAN for ${ep.expectedName}, or check the expected name (consul.tlsServerName, or the host in the endpoint list).`,
       });
     }
-    if (!ep.served.trusted) {
-      own.push({
-        id: `endpoint-trust:${ep.target}`,
-        check: 'endpoint-trust',
-        severity: 'high',
-        subject,
-        message: `the chain (issuer ${leaf.issuer}) does not lead to a trusted CA: ${ep.served.trustProblem ?? 'untrusted'}.`,
-        remedy: 'Serve the full chain (leaf and intermediates) from a CA in the configured Consul CA bundle, or add that CA to the bundle.',
-      });
-    }
+    if (!ep.served.trusted) own.push(untrustedEndpoint(ep, subject, leaf.issuer, ep.served.trustProblem ?? 'untrusted'));
     findings.push(...own);
     certs.push(certEntry('endpoint', subject, leaf, input.now, worstOf(own.map((f) => f.severity)), earliest.notAfter));
   }
   return { certs, findings };
+}
+
+/**
+ * An endpoint whose chain does not lead to its trust anchors: `high` when a CA was given for it (clients configured
+ * with that CA refuse it), `medium` when none was (the system store was used; a private CA is a likely reason).
+ */
+function untrustedEndpoint(ep: EndpointObservation, subject: string, issuer: string, problem: string): Finding {
+  const base = { id: `endpoint-trust:${ep.target}`, check: 'endpoint-trust', subject };
+  if (ep.caSource !== undefined) {
+    return {
+      ...base,
+      severity: 'high',
+      message: `the chain (issuer ${issuer}) does not lead to ${ep.caSource}: ${problem}. Clients that trust that CA refuse it.`,
+      remedy: `Serve the full chain (leaf and intermediates) from the CA in ${ep.caSource}, or update that bundle if the endpoint moved to another CA.`,
+    };
+  }
+  const how = ep.role === 'configured' ? 'give its CA bundle (`--endpoint-ca FILE` after the `--endpoint`, or `caBundleSecretArn` of the endpoint)' : 'set CONSUL_CACERT (Lambda: the cluster\'s `consul.caBundleSecretArn` or `caBundlePem`)';
+  return {
+    ...base,
+    severity: 'medium',
+    message: `the chain (issuer ${issuer}) does not lead to a CA in the system trust store: ${problem}. No CA bundle was given for this endpoint.`,
+    remedy: `If the endpoint uses a private CA, ${how} so its chain can be checked; otherwise serve the full chain from a public CA.`,
+  };
 }
 
 function evaluateVersions(versions: readonly VersionFact[]): Finding[] {

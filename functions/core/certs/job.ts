@@ -1,4 +1,5 @@
 import { runJob, type JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import { buildCertificateReport } from './cert-report';
 import { runCertificateCheck, type CertCheckDeps, type CertCheckInput, type CertCheckResult } from './workflow';
 
@@ -12,7 +13,7 @@ import { runCertificateCheck, type CertCheckDeps, type CertCheckInput, type Cert
  */
 export function runCertificateCheckJob(deps: CertCheckDeps, cluster: string, input: CertCheckInput): Promise<JobOutcome<CertCheckResult>> {
   return runJob(
-    () => runCertificateCheck(deps, input),
+    () => withPermissionHelp('check-certs', () => runCertificateCheck(deps, input), { auditorService: input.auditorService }),
     (run) => buildCertificateReport({ cluster, ...run, finishedAt: deps.now() }),
   );
 }

@@ -46,6 +46,11 @@ export interface EndpointObservation {
   readonly role: EndpointRole;
   /** The name the certificate must cover (SNI). */
   readonly expectedName: string;
+  /**
+   * Where the CA the chain must lead to was given (`the Consul CA bundle (CONSUL_CACERT)`, a file or secret);
+   * absent when none was given and the system trust store was used.
+   */
+  readonly caSource?: string;
   readonly served: ServedChain;
 }
 

@@ -17,7 +17,7 @@ export interface AgentInfo {
   readonly node: string;
   readonly datacenter: string;
   readonly version: string;
-  /** The agent's gRPC TLS port (`XDS.Ports.TLS`), when it has one. */
+  /** The agent's gRPC TLS port (`xDS.Ports.TLS` of `/v1/agent/self`), when it has one. */
   readonly grpcTlsPort?: number;
 }
 

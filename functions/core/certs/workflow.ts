@@ -1,14 +1,17 @@
 import type { X509Certificate } from 'node:crypto';
 import { mapBounded } from '../shared/bounded-map';
-import { describeCertificate, parseCertificate, parseGoDurationMs, splitPemBundle, verifyChain } from './facts';
-import { evaluateCertificates } from './evaluation';
-import type { AgentInfo, CaRootsData, CertificateSource, IssuedLeafData, ProxyInstance, TlsProbe, TlsProbeResult } from './ports';
-import type { AgentLeafFact, CertEvaluation, EndpointObservation, EndpointRole, ProxyObservation, RootObservation, ServedChain, VersionFact } from './observations';
+import { describeCertificate, parseCertificate, parseGoDurationMs, splitPemBundle } from './facts';
+import { compareServedWithAgentLeaf, evaluateCertificates } from './evaluation';
+import { endpointTargets, hostPort, probeEndpoints, servedChain, skippedProbe, type ConsulTlsEndpoint, type EndpointCheck } from './endpoints';
+import type { AgentInfo, CaRootsData, CertificateSource, IssuedLeafData, ProxyInstance, TlsProbe } from './ports';
+import type { AgentLeafFact, CertEvaluation, ProxyObservation, RootObservation, VersionFact } from './observations';
 import { resolveCertThresholds, type CertificateThresholdsInput } from './thresholds';
 import { CONSUL_ERROR_CODES } from '../shared/consul-errors';
-import { InvalidInputError, isErrorCode, summarizeError } from '../shared/errors';
+import { isErrorCode, summarizeError } from '../shared/errors';
 import type { Finding } from '../report/report';
 import { DEFAULT_AUDITOR_SERVICE } from '../shared/defaults';
+
+export { parseHostPort, type ConsulTlsEndpoint, type EndpointCheck } from './endpoints';
 
 /** What {@link runCertificateCheck} needs from outside. */
 export interface CertCheckDeps {
@@ -19,24 +22,18 @@ export interface CertCheckDeps {
   readonly signal?: AbortSignal;
 }
 
-/** A Consul TLS listener (HTTPS API) to check. */
-export interface ConsulTlsEndpoint {
-  readonly host: string;
-  readonly port: number;
-  /** @default - the host */
-  readonly serverName?: string;
-}
-
 /** What to check. */
 export interface CertCheckInput {
   /** Service identity whose leaf is presented to sidecars. @default DEFAULT_AUDITOR_SERVICE */
   readonly auditorService?: string;
   /** Consul's HTTPS API listeners; their hosts are also probed on the agent's gRPC TLS port. @default [] */
   readonly consulEndpoints?: readonly ConsulTlsEndpoint[];
-  /** More `host:port` endpoints. @default [] */
-  readonly endpoints?: readonly string[];
-  /** Trust anchors (PEM) for endpoints: the Consul CA bundle, or the system roots. */
-  readonly endpointCaPems: readonly string[];
+  /** More endpoints, each with its own CA bundle when one was given. @default [] */
+  readonly endpoints?: readonly EndpointCheck[];
+  /** The system trust store (PEM): what an endpoint's chain must lead to when no CA was given for it. */
+  readonly systemCaPems: readonly string[];
+  /** Consul's CA bundle (`CONSUL_CACERT`, the cluster's CA bundle): what Consul's HTTPS and gRPC TLS ports must lead to. @default - the system trust store */
+  readonly consulCaPem?: string;
   /** @default DEFAULT_CERT_THRESHOLDS */
   readonly thresholds?: CertificateThresholdsInput;
   /** @default DEFAULT_STALE_GRACE_MS */
@@ -64,13 +61,18 @@ const CONSUL_CONCURRENCY = 8;
  * The certificate check (issue 7): reads the Connect CA roots and configuration, the agent's leaves and version,
  * the `connect-proxy` instances of the catalog, makes one mTLS handshake to each sidecar's public listener (as a
  * dedicated auditor identity, since Envoy requires a client certificate) and one TLS handshake to each endpoint, and
- * evaluates it all with {@link evaluateCertificates}. Missing permissions and unreachable targets become findings; only
- * an unreadable CA root list or catalog fails the run.
+ * evaluates it all with {@link evaluateCertificates}.
+ *
+ * A permission of the required policy (`acl-policies.ts`: catalog, nodes, agent, auditor leaf) that the token lacks
+ * fails the run, as does an unreadable root list or catalog: a check that cannot see the fleet must not report it
+ * healthy. Optional permissions (`operator:write`, `service:write` on the services) and every other read or probe
+ * problem become findings. On Consul 1.15 the served leaf is not compared with the agent's (leaves are cached per
+ * token there, consul-api.md correction 5), and the agent leaves of the services are not read.
  *
  * @example
  * const result = await runCertificateCheck(
  *   { consul: new ConsulCertificateSource(api), probe: createTlsProbe(), now: () => new Date() },
- *   { consulEndpoints: [{ host: 'consul.internal', port: 8501 }], endpointCaPems: [caPem] },
+ *   { consulEndpoints: [{ host: 'consul.internal', port: 8501 }], consulCaPem: caPem, systemCaPems: systemRootPems() },
  * );
  */
 export async function runCertificateCheck(deps: CertCheckDeps, input: CertCheckInput): Promise<CertCheckResult> {
@@ -79,23 +81,25 @@ export async function runCertificateCheck(deps: CertCheckDeps, input: CertCheckI
   const gathered: Finding[] = [];
   const [rootsData, agent, ttl, proxies] = await Promise.all([
     deps.consul.caRoots(),
-    optional(() => deps.consul.agentInfo(), (err) => gathered.push(problem('agent-self-unreadable', 'low', 'agent', 'Consul version and stale-leaf (S1) checks skipped: cannot read /v1/agent/self', 'agent_prefix "" { policy = "read" }', err))),
+    unlessDenied(() => deps.consul.agentInfo(), (err) => gathered.push(problem('agent-self-unreadable', 'low', 'agent', 'Consul version, gRPC TLS and stale-leaf (S1) checks skipped: cannot read /v1/agent/self', 'agent_prefix "" { policy = "read" }', err))),
     optional(() => deps.consul.leafCertTtl(), (err) => gathered.push(problem('ca-config-unreadable', 'info', 'Connect CA configuration', 'LeafCertTTL check (S3) skipped: cannot read /v1/connect/ca/configuration', 'operator = "write" (optional: it is only needed for this check)', err))),
     deps.consul.connectProxies(),
   ]);
   const roots = rootsData.roots.map(observeRoot);
   const meshAnchors = rootsData.roots.map((r) => parseCertificate(r.rootCertPem));
   const meshIntermediates = rootsData.roots.flatMap((r) => r.intermediatePems.flatMap(splitPemBundle).map(parseCertificate));
-  const auditorLeaf = await optional(() => deps.consul.agentLeaf(auditor), (err) =>
+  const auditorLeaf = await unlessDenied(() => deps.consul.agentLeaf(auditor), (err) =>
     gathered.push(problem('auditor-leaf-unreadable', 'high', `auditor service ${auditor}`, `sidecar certificates not checked: cannot get a leaf for the auditor identity ${auditor}, which the mTLS handshake with Envoy needs`, `service "${auditor}" { policy = "write" }`, err)));
   const limit = input.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
-  const endpointAnchors = input.endpointCaPems.flatMap(splitPemBundle).map(parseCertificate);
+  // S1 needs the agent's leaf to be the sidecar's: only from 1.16 on (per-token leaf cache before).
+  const compareLeaves = agent !== undefined && compareServedWithAgentLeaf(agent.version);
+  const targets = endpointTargets(input, agent?.grpcTlsPort, { systemCaPems: input.systemCaPems, consulCaPem: input.consulCaPem });
   // Independent reads and probes overlap; the agent leaves are read before the probes finish, so S1 compares a
   // served leaf with an agent leaf read at most one run's duration apart (the grace period covers that).
   const [agentLeaves, proxyObservations, endpointObservations] = await Promise.all([
-    readAgentLeaves(deps, proxies, agent, gathered),
+    compareLeaves ? readAgentLeaves(deps, proxies, agent, gathered) : [],
     auditorLeaf === undefined ? [] : probeProxies(deps, proxies, { auditorLeaf, trustDomain: rootsData.trustDomain, datacenter: agent?.datacenter, anchors: meshAnchors, intermediates: meshIntermediates, limit }),
-    probeEndpoints(deps, endpointTargets(input, agent), endpointAnchors, limit),
+    probeEndpoints(deps.probe, targets, limit, deps.signal),
   ]);
   const evaluation = evaluateCertificates({
     now: deps.now(),
@@ -107,24 +111,13 @@ export async function runCertificateCheck(deps: CertCheckDeps, input: CertCheckI
     roots,
     leafCertTtlMs: ttl === undefined ? undefined : parseGoDurationMs(ttl),
     agentNode: agent?.node,
+    agentVersion: agent?.version,
     agentLeaves: [...(auditorLeaf ? [leafFact(auditor, auditorLeaf)] : []), ...agentLeaves],
     versions: versionsOf(agent, proxies),
     proxies: proxyObservations,
     endpoints: endpointObservations,
   });
   return { ...evaluation, findings: [...gathered, ...evaluation.findings], checkedAt: deps.now().toISOString(), trustDomain: rootsData.trustDomain, datacenter: agent?.datacenter };
-}
-
-/**
- * Parses `host:port` or `[v6]:port`.
- *
- * @throws InvalidInputError naming `field`
- */
-export function parseHostPort(text: string, field: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65_535) throw new InvalidInputError(field, `"${text}" is not host:port`, '"consul.example.com:8501" or "[fd00::5]:8503"');
-  return { host: m[1] ?? m[2], port };
 }
 
 async function optional<T>(read: () => Promise<T>, onError: (err: unknown) => void): Promise<T | undefined> {
@@ -134,6 +127,14 @@ async function optional<T>(read: () => Promise<T>, onError: (err: unknown) => vo
     onError(err);
     return undefined;
   }
+}
+
+/** A read the required policy grants: a refusal fails the run (the token is misconfigured); other errors are findings. */
+async function unlessDenied<T>(read: () => Promise<T>, onError: (err: unknown) => void): Promise<T | undefined> {
+  return optional(read, (err) => {
+    if (isErrorCode(err, CONSUL_ERROR_CODES.permissionDenied)) throw err;
+    onError(err);
+  });
 }
 
 function problem(id: string, severity: Finding['severity'], subject: string, what: string, rule: string, err: unknown): Finding {
@@ -195,63 +196,12 @@ async function probeProxies(deps: CertCheckDeps, proxies: readonly ProxyInstance
       const servername = ctx.datacenter === undefined ? undefined : `${p.destination}.default.${ctx.datacenter}.internal.${ctx.trustDomain}`;
       return servedChain(await deps.probe({ host: p.host, port: p.port, servername, clientCert }), ctx.anchors, ctx.intermediates);
     },
-    { signal: deps.signal, onSkip: skipped },
+    { signal: deps.signal, onSkip: skippedProbe },
   );
   return proxies.map((p, i) => ({ node: p.node, serviceId: p.serviceId, destination: p.destination, address: hostPort(p.host, p.port), served: served[i] }));
-}
-
-interface EndpointTarget {
-  readonly host: string;
-  readonly port: number;
-  readonly role: EndpointRole;
-  readonly expectedName: string;
-}
-
-function endpointTargets(input: CertCheckInput, agent: AgentInfo | undefined): EndpointTarget[] {
-  const consul = (input.consulEndpoints ?? []).map((e) => ({ host: e.host, port: e.port, role: 'consul-https' as const, expectedName: e.serverName ?? e.host }));
-  const grpcPort = agent?.grpcTlsPort;
-  const grpc = input.grpcTls !== false && grpcPort !== undefined && grpcPort > 0 ? consul.map((e) => ({ ...e, port: grpcPort, role: 'consul-grpc-tls' as const })) : [];
-  const configured = (input.endpoints ?? []).map((text, i) => ({ ...parseHostPort(text, `endpoints[${i}]`), role: 'configured' as const })).map((e) => ({ ...e, expectedName: e.host }));
-  // The first role seen for a host:port wins (a configured duplicate of a Consul address is probed once).
-  const byTarget = new Map<string, EndpointTarget>();
-  for (const t of [...consul, ...grpc, ...configured]) if (!byTarget.has(hostPort(t.host, t.port))) byTarget.set(hostPort(t.host, t.port), t);
-  return [...byTarget.values()];
-}
-
-async function probeEndpoints(deps: CertCheckDeps, targets: readonly EndpointTarget[], anchors: readonly X509Certificate[], limit: number): Promise<EndpointObservation[]> {
-  const served = await mapBounded(
-    targets,
-    limit,
-    async (t) => servedChain(await deps.probe({ host: t.host, port: t.port, servername: isIp(t.expectedName) ? undefined : t.expectedName }), anchors, []),
-    { signal: deps.signal, onSkip: skipped },
-  );
-  return targets.map((t, i) => ({ target: hostPort(t.host, t.port), role: t.role, expectedName: t.expectedName, served: served[i] }));
-}
-
-function servedChain(result: TlsProbeResult, anchors: readonly X509Certificate[], intermediates: readonly X509Certificate[]): ServedChain {
-  if (!result.ok) return result;
-  try {
-    const certs = result.chainDer.map((der) => parseCertificate(der));
-    const verdict = verifyChain(certs, anchors, intermediates);
-    return { ok: true, chain: certs.map((c) => describeCertificate(c)), trusted: verdict.trusted, ...(verdict.problem ? { trustProblem: verdict.problem } : {}) };
-  } catch (err) {
-    return { ok: false, reason: 'handshake', message: `the presented certificate cannot be parsed (${(err as Error).message})` };
-  }
-}
-
-function skipped(): ServedChain {
-  return { ok: false, reason: 'skipped', message: 'not probed: the run hit its time budget' };
 }
 
 function versionsOf(agent: AgentInfo | undefined, proxies: readonly ProxyInstance[]): VersionFact[] {
   const fromCatalog = proxies.filter((p) => p.nodeVersion).map((p) => ({ node: p.node, version: p.nodeVersion!, source: 'catalog' as const }));
   return [...(agent ? [{ node: agent.node, version: agent.version, source: 'agent-self' as const }] : []), ...fromCatalog];
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function isIp(name: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }

@@ -1,5 +1,6 @@
 import { createReport, type Report } from '../report/report';
 import { runJob, type JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import { summarizeError } from '../shared/errors';
 import { IntentionAuditStoreError } from './errors';
 import { buildIntentionReport, runIntentionAudit, type IntentionAuditDeps, type IntentionAuditOutcome, type IntentionAuditRunInput } from './workflow';
@@ -18,7 +19,7 @@ export const INTENTION_AUDIT_FAILED_ID = 'intention-audit-failed';
  */
 export function runIntentionAuditJob(deps: IntentionAuditDeps, input: IntentionAuditRunInput): Promise<JobOutcome<IntentionAuditOutcome>> {
   return runJob(
-    () => runIntentionAudit(deps, input),
+    () => withPermissionHelp('audit-intentions', () => runIntentionAudit(deps, input)),
     (run) => (run.result ? buildIntentionReport(run.result.document, run.result.documentUrl) : failureReport(input.cluster, run.error, deps.now())),
   );
 }

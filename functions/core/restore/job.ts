@@ -1,4 +1,5 @@
 import { runJob, type JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import { buildRestoreReport, describeRestoreRequest } from './restore-report';
 import { runRestore, type RestoreDeps, type RestoreInput, type RestoreResult } from './workflow';
 
@@ -11,7 +12,7 @@ import { runRestore, type RestoreDeps, type RestoreInput, type RestoreResult } f
  */
 export function runRestoreJob(deps: RestoreDeps, input: RestoreInput): Promise<JobOutcome<RestoreResult>> {
   return runJob(
-    () => runRestore(deps, input),
+    () => withPermissionHelp('restore', () => runRestore(deps, input)),
     (run) => buildRestoreReport({ cluster: input.cluster, request: describeRestoreRequest(input), invokedBy: input.invokedBy ?? 'unknown', ...run, finishedAt: deps.now() }),
   );
 }

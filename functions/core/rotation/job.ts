@@ -1,4 +1,5 @@
 import { runJob, type JobOutcome } from '../report/job';
+import { withPermissionHelp } from '../shared/acl-policies';
 import { RotationSweepFailedError } from './errors';
 import { rotateNow, type ManualRotationOptions, type ManualRotationResult } from './manual-rotation';
 import { readPendingValue } from './pending-value';
@@ -20,7 +21,7 @@ export async function runRotationStepJob(deps: RotationDeps, step: RotationStep,
   return runJob(
     async () => {
       try {
-        return await runRotationStep(deps, step, secretId, versionId, settings);
+        return await withPermissionHelp('rotate-token', () => runRotationStep(deps, step, secretId, versionId, settings));
       } catch (err) {
         unfinished = await findUnfinished(deps, secretId);
         throw err;
@@ -37,7 +38,7 @@ export async function runRotationStepJob(deps: RotationDeps, step: RotationStep,
  */
 export function runManualRotationJob(deps: RotationDeps, secretId: string, settings: RotationSettings, opts: ManualRotationOptions = {}): Promise<JobOutcome<ManualRotationResult>> {
   return runJob(
-    () => rotateNow(deps, secretId, settings, opts),
+    () => withPermissionHelp('rotate-token', () => rotateNow(deps, secretId, settings, opts)),
     (run) => {
       const cluster = settings.cluster ?? run.result?.cluster;
       return cluster === undefined ? undefined : buildRotationReport({ cluster, secret: run.result?.secret ?? secretId, step: 'rotate-token', ...run, finishedAt: deps.now() });
@@ -52,7 +53,7 @@ export function runManualRotationJob(deps: RotationDeps, secretId: string, setti
 export async function runSweepJob(deps: RotationDeps, secretIds: readonly string[], settings: ClusterSettings): Promise<JobOutcome<SweepReport>> {
   let sweep: SweepReport;
   try {
-    sweep = await sweepSecrets(deps, secretIds, settings);
+    sweep = await withPermissionHelp('rotate-token', () => sweepSecrets(deps, secretIds, settings));
   } catch (error) {
     return { ok: false, error, report: buildSweepReport(settings.cluster, undefined, error, deps.now()) };
   }

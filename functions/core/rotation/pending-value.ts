@@ -3,8 +3,8 @@
  * ledger plus the token being replaced) and how the later steps read it back. Pure: all I/O goes through the ports.
  */
 import { summarizeError } from '../shared/errors';
-import { RotationLedgerFullError, RotationPendingMissingError } from './errors';
-import { STAGE, type RotationDeps, type RotationSettings, type SecretDescription } from './ports';
+import { RotationAuthMethodTokenError, RotationCurrentTokenMissingError, RotationLedgerFullError, RotationPendingMissingError } from './errors';
+import { STAGE, type ConsulTokenInfo, type RotationDeps, type RotationSettings, type SecretDescription } from './ports';
 import { nextRetiredLedger, planRetiredDeletion, retiredLedgerOf, type LedgerEntry } from './retired-ledger';
 import { MAX_RETIRED_ENTRIES, parseRotationSecret, serializeRotationSecret, type RotationSecretValue } from './secret-value';
 import { checkCluster, deleteRetiredTokens, readCurrentValue, type SweepResult } from './sweep';
@@ -51,6 +51,9 @@ export async function storePendingValue(deps: RotationDeps, d: SecretDescription
   const current = await readCurrentValue(deps.secrets, d, settings);
   const existing = await readPendingValue(deps, d, versionId);
   if (existing !== undefined) return { outcome: 'pending-exists', accessorId: existing.accessorId, previousAccessorId: current.accessorId };
+  // Nothing is written before the management token has shown it can read the token to copy (acl:read), and that the
+  // token can be copied: a permission or token problem stops the rotation here, not after AWSPENDING holds a value.
+  await readCopyableToken(deps, d, current);
   const now = deps.now();
   const { ledger, gone, cleanup } = await cleanUpDueTokens(deps, d, current, settings, now);
   const revokeAt = (e: LedgerEntry): LedgerEntry => (revoke === 'all' && e.deleteAfter > now ? { ...e, deleteAfter: now } : e);
@@ -74,6 +77,14 @@ export async function storePendingValue(deps: RotationDeps, d: SecretDescription
     return { ...base, outcome: 'pending-exists', accessorId: winner.accessorId };
   }
   return { ...base, outcome: 'pending-stored', accessorId: next.accessorId };
+}
+
+/** The current token as the management token reads it; refused when it is gone or belongs to an auth method. */
+export async function readCopyableToken(deps: RotationDeps, d: SecretDescription, current: RotationSecretValue): Promise<ConsulTokenInfo> {
+  const source = await deps.consul.readToken(current.accessorId);
+  if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
+  if (source.authMethod) throw new RotationAuthMethodTokenError(d.arn, current.accessorId, source.authMethod);
+  return source;
 }
 
 /**

@@ -5,7 +5,8 @@
  * retired-token ledger (`retired-ledger.ts`) to be deleted after its grace period, never in the same rotation (unless
  * an operator revokes it, `manual-rotation.ts`).
  *
- * - createSecret: stores `{accessorId, secretId}` (both pre-generated UUIDs), `previousAccessorId`,
+ * - createSecret: reads the current token with the management token (a missing `acl:read`, a deleted token or an
+ *   auth-method token stops the rotation before anything is written), then stores `{accessorId, secretId}` (both pre-generated UUIDs), `previousAccessorId`,
  *   `previousRotatedAt` and the ledger as AWSPENDING (`pending-value.ts`); never overwrites an existing AWSPENDING
  *   value of the same version and never waits for a grace period.
  * - setSecret: creates that token in Consul with every link of the current token (Policies, Roles,
@@ -22,8 +23,8 @@
  * not AWSPENDING → error. Pure: all I/O goes through the ports.
  */
 import { summarizeError } from '../shared/errors';
-import { RotationAuthMethodTokenError, RotationCurrentTokenMissingError, RotationNotEnabledError, RotationTokenConflictError, RotationVersionNotPendingError, RotationVersionUnknownError, TokenTestFailedError } from './errors';
-import { requirePendingValue, storePendingValue, type RetiredCleanup, type RevokeScope } from './pending-value';
+import { RotationCurrentTokenMissingError, RotationNotEnabledError, RotationTokenConflictError, RotationVersionNotPendingError, RotationVersionUnknownError, TokenTestFailedError } from './errors';
+import { readCopyableToken, requirePendingValue, storePendingValue, type RetiredCleanup, type RevokeScope } from './pending-value';
 import { HIDDEN_SECRET_ID, STAGE, type ConsulTokenInfo, type RotationDeps, type RotationSettings, type SecretDescription } from './ports';
 import type { RotationSecretValue } from './secret-value';
 import { readCurrentValue } from './sweep';
@@ -112,9 +113,7 @@ async function setSecret(deps: RotationDeps, secretId: string, versionId: string
   if (isCurrent) return already('setSecret', d, versionId);
   const current = await readCurrentValue(deps.secrets, d, settings);
   const pending = await requirePendingValue(deps, d, versionId, current);
-  const source = await deps.consul.readToken(current.accessorId);
-  if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
-  if (source.authMethod) throw new RotationAuthMethodTokenError(d.arn, current.accessorId, source.authMethod);
+  const source = await readCopyableToken(deps, d, current);
   // An expiring token's replacement expires too, after the same lifetime (within Consul's limits).
   const lifetime = planTokenLifetime(source);
   const result = (outcome: 'token-created' | 'token-exists'): StepResult => ({

@@ -35,6 +35,7 @@ export const CONSUL_ERROR_CODES = {
   streamInterrupted: 'CONSUL_STREAM_INTERRUPTED',
   responseInvalid: 'CONSUL_RESPONSE_INVALID',
   caUnreadable: 'CONSUL_CA_UNREADABLE',
+  resultsFiltered: 'CONSUL_RESULTS_FILTERED',
 } as const;
 
 const RPC_PREFIX = 'rpc error making call: ';
@@ -135,6 +136,24 @@ export class ConsulPermissionDeniedError extends ConsulRequestError {
       `Attach a policy to the token granting e.g. \`${ruleGranting(missing)}\`, or use a token that has it ` +
         '(snapshots need `acl = "write"` or global-management).',
       { context: { status: 403, consulMessage, ...missing } },
+    );
+  }
+}
+
+/**
+ * Consul answered, but hid results from the token (`X-Consul-Results-Filtered-By-ACLs: true`) where consul-ops must
+ * see everything (a partial catalog would make a partial check look healthy). `context.permission` names what the
+ * token lacks, as for {@link ConsulPermissionDeniedError}.
+ */
+export class ConsulResultsFilteredError extends ConsulRequestError {
+  constructor(req: ConsulRequestInfo, missing: { readonly resource: string; readonly level: string; readonly what: string }) {
+    const permission = `${missing.resource}:${missing.level}`;
+    super(
+      CONSUL_ERROR_CODES.resultsFiltered,
+      req,
+      `Consul hid ${missing.what} from this token (X-Consul-Results-Filtered-By-ACLs): it lacks permission '${permission}'`,
+      `Attach a policy to the token granting \`${ruleGranting({ resource: missing.resource, level: missing.level, resourceName: '' })}\`.`,
+      { context: { permission, resource: missing.resource, level: missing.level, resourceName: '' } },
     );
   }
 }

@@ -32,6 +32,8 @@ export const SNAPSHOT_DEFECTS = {
   trailingData: 'trailing-data',
   /** meta.json `Size` differs from the state.bin byte count (raft rejects it on restore). */
   sizeMismatch: 'size-mismatch',
+  /** meta.json `Version` is not a raft snapshot version raft restores (0 or 1): raft rejects it on restore. */
+  unsupportedVersion: 'unsupported-version',
   /** meta.json or SHA256SUMS exceeds this implementation's buffering limit (Consul has none). */
   entryTooLarge: 'entry-too-large',
 } as const;
@@ -68,6 +70,8 @@ const REMEDIES: Partial<Record<SnapshotDefect, string>> = {
     'This is not a Consul snapshot archive (gzip expected): check that the right object or file was given. Snapshots come from GET /v1/snapshot or `consul snapshot save`.',
   [SNAPSHOT_DEFECTS.truncated]:
     'The archive is incomplete (cut short in transfer or storage): do not restore it. Take a new snapshot, or pick another backup.',
+  [SNAPSHOT_DEFECTS.unsupportedVersion]:
+    'Consul can only restore raft snapshot versions 0 and 1, so this archive can never be restored: it was not written by a Consul server, or its meta.json was altered. Do not keep it as a backup; take a new snapshot, or pick another backup.',
   [SNAPSHOT_DEFECTS.entryTooLarge]:
     'meta.json or SHA256SUMS is implausibly large for a Consul snapshot: treat the archive as corrupt and pick another backup (or raise maxSmallEntryBytes if it is genuine).',
 };

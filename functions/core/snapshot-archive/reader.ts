@@ -41,6 +41,12 @@ interface Entry {
 }
 
 const PREFIX = 'failed to read snapshot file: ';
+/** How Consul's `snapshot.Restore` wraps the errors of raft's `Restore`. */
+const RAFT_ERROR = 'Raft error when restoring snapshot: ';
+/** hashicorp/raft `SnapshotVersionMin` and `SnapshotVersionMax`: the only versions `restoreUserSnapshot` accepts. */
+export const RAFT_SNAPSHOT_VERSION_MIN = 0;
+/** See {@link RAFT_SNAPSHOT_VERSION_MIN}. */
+export const RAFT_SNAPSHOT_VERSION_MAX = 1;
 /** Consul's wrapping of a read error inside each entry it copies (archive.go). */
 const DATA_ERROR_PREFIX: Partial<Record<EntryKind, string>> = {
   'meta.json': 'failed to read snapshot metadata: ',
@@ -124,12 +130,18 @@ export class ConsulArchiveReader implements DecompressedSink {
     if (this.unread > 0) {
       throw new ArchiveDefect(SNAPSHOT_DEFECTS.trailingData, `${this.unread} unread uncompressed bytes remain`);
     }
-    // Consul itself does not compare Size with state.bin; raft's Restore does, after copying state.bin, and Consul
-    // wraps that error. So this is the last check, with the text PUT /v1/snapshot answers.
+    // Consul's archive checks passed; next comes raft's Restore, whose errors Consul wraps. hashicorp/raft
+    // `restoreUserSnapshot` (raft.go) first refuses a version outside SnapshotVersionMin..Max (0..1) (consul-api.md
+    // correction 6), then, after copying state.bin, a Size that differs from the bytes copied.
+    if (this.meta.Version < RAFT_SNAPSHOT_VERSION_MIN || this.meta.Version > RAFT_SNAPSHOT_VERSION_MAX) {
+      throw new ArchiveDefect(SNAPSHOT_DEFECTS.unsupportedVersion, `${RAFT_ERROR}unsupported snapshot version ${this.meta.Version}`);
+    }
+    // Consul itself does not compare Size with state.bin; raft's Restore does, after copying state.bin. So this is the
+    // last check, with the text PUT /v1/snapshot answers.
     if (this.meta.Size !== this.stateBytes) {
       throw new ArchiveDefect(
         SNAPSHOT_DEFECTS.sizeMismatch,
-        `Raft error when restoring snapshot: failed to write snapshot, size didn't match (${this.stateBytes} != ${this.meta.Size})`,
+        `${RAFT_ERROR}failed to write snapshot, size didn't match (${this.stateBytes} != ${this.meta.Size})`,
       );
     }
     this.result = {

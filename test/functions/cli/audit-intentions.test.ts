@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { main } from '../../../functions/cli/main';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { CaptureStream } from '../../helpers/capture';
-import { NEWEST_CONSUL } from '../../helpers/consul-versions';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
-describe('consul-ops audit-intentions', () => {
+describe.each(EDGE_CONSUL_PROFILES)('consul-ops audit-intentions (Consul %s)', (consulVersion) => {
   let sim: ConsulSimulator;
   let dir: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator({ defaultPolicy: 'deny' });
+    sim = await startConsulSimulator({ consulVersion, defaultPolicy: 'deny' });
     sim.state.setConfigEntry({ Kind: 'service-intentions', Name: 'api', Sources: [{ Name: 'web', Action: 'allow' }, { Name: 'ops', Action: 'allow' }] });
     dir = mkdtempSync(path.join(tmpdir(), 'audit-intentions-'));
   });
@@ -64,7 +64,7 @@ describe('consul-ops audit-intentions', () => {
 
     // Assess
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain(`Intention audit of prod-east (datacenter dc1, Consul ${NEWEST_CONSUL}): 2 intention(s), baseline of 2.`);
+    expect(clean.stdout).toContain(`Intention audit of prod-east (datacenter dc1, Consul ${consulVersion}): 2 intention(s), baseline of 2.`);
     expect(clean.stdout).toContain('Effective default: deny (decided by acl.default_policy).');
     expect(clean.stdout).toContain('No findings.');
     expect(noBaseline.stdout).toContain('No findings.');

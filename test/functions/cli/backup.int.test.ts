@@ -3,15 +3,15 @@ import { startConsulSimulator, type ConsulSimulator } from '../../../local/consu
 import { startLocalSns, type LocalSns } from '../../../local/sns';
 import { CaptureStream } from '../../helpers/capture';
 import { createTestBucket } from '../../helpers/s3';
-import { NEWEST_CONSUL } from '../../helpers/consul-versions';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
-describe('consul-ops backup (CLI against the simulator, radosgw and SNS)', () => {
+describe.each(EDGE_CONSUL_PROFILES)('consul-ops backup (CLI against the Consul %s simulator, radosgw and SNS)', (consulVersion) => {
   let sim: ConsulSimulator;
   let sns: LocalSns;
   let bucket: string;
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
+    sim = await startConsulSimulator({ consulVersion });
     sns = await startLocalSns();
     ({ bucket } = await createTestBucket({ versioning: true }));
   });
@@ -44,7 +44,7 @@ describe('consul-ops backup (CLI against the simulator, radosgw and SNS)', () =>
     // Assess
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc).toMatchObject({ verified: true, datacenter: 'dc1', consulVersion: NEWEST_CONSUL, key: expect.stringMatching(/^snapshots\/cli\//) });
+    expect(doc).toMatchObject({ verified: true, datacenter: 'dc1', consulVersion, key: expect.stringMatching(/^snapshots\/cli\//) });
     const [mail] = await inbox.receive(5);
     expect(mail.Subject).toMatch(/^\[INFO\] cli: backup ok/);
     expect(mail.MessageAttributes?.feature?.Value).toBe('backup');

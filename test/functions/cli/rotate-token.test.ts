@@ -8,6 +8,7 @@ import { main } from '../../../functions/cli/main';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
 import { CaptureStream } from '../../helpers/capture';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const savedEnv = { ...process.env };
@@ -33,87 +34,89 @@ async function current(arn: string): Promise<{ accessorId: string; secretId: str
   return JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString!) as { accessorId: string; secretId: string };
 }
 
-beforeAll(async () => {
-  sim = await startConsulSimulator();
-  fake = await startSecretsManagerFake();
-  sm = new SecretsManagerClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
-  // The command's SDK client reads the standard AWS environment.
-  Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '1' });
-});
-
-afterAll(async () => {
-  process.env = savedEnv;
-  sm.destroy();
-  await fake.stop();
-  await sim.stop();
-});
-
-describe('consul-ops rotate-token', () => {
-  it('rotates with CONSUL_HTTP_TOKEN and prints the new accessor, never a secret', async () => {
-    // Prepare
-    const web = await tokenSecret();
-
-    // Act
-    const result = await run(['--secret-id', web.arn, '--cluster', 'demo'], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
-
-    // Assess
-    const next = await current(web.arn);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`new token ${next.accessorId} is AWSCURRENT`);
-    expect(result.stdout).toContain(`previous token ${web.accessorId} stays valid until about`);
-    for (const secret of [next.secretId, web.secretId, sim.managementToken.secretId]) expect(result.stdout + result.stderr).not.toContain(secret);
-    expect(sim.state.findTokenBySecret(next.secretId)?.AccessorID).toBe(next.accessorId);
-    expect(sim.state.getToken(web.accessorId)).toBeDefined();
+describe.each(EDGE_CONSUL_PROFILES)('rotate-token CLI at wire level (Consul %s)', (consulVersion) => {
+  beforeAll(async () => {
+    sim = await startConsulSimulator({ consulVersion });
+    fake = await startSecretsManagerFake();
+    sm = new SecretsManagerClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    // The command's SDK client reads the standard AWS environment.
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '1' });
   });
 
-  it('uses the management token from --management-secret-id and prints JSON', async () => {
-    // Prepare
-    const mgmt = sim.state.createManagementToken();
-    const mgmtSecret = await sm.send(new CreateSecretCommand({ Name: `consul/demo/mgmt-${(counter += 1)}`, SecretString: JSON.stringify({ accessorId: mgmt.AccessorID, secretId: mgmt.SecretID, cluster: 'demo' }) }));
-    const web = await tokenSecret();
-
-    // Act
-    const result = await run(['--secret-id', web.arn, '--management-secret-id', mgmtSecret.Name!, '--json']);
-
-    // Assess
-    expect(result.code).toBe(0);
-    const data = JSON.parse(result.stdout);
-    expect(data).toMatchObject({ secret: web.arn, accessorId: (await current(web.arn)).accessorId, previousAccessorId: web.accessorId, resumed: false });
-    expect(data.steps.map((s: { outcome: string }) => s.outcome)).toEqual(['pending-stored', 'token-created', 'tested', 'finished']);
-    expect(result.stdout).not.toContain(mgmt.SecretID);
+  afterAll(async () => {
+    process.env = savedEnv;
+    sm.destroy();
+    await fake.stop();
+    await sim.stop();
   });
 
-  it('refuses a second rotation while one is unfinished, printing the command that clears it, and --resume finishes it', async () => {
-    // Prepare: RotateSecret without a Lambda leaves an empty AWSPENDING version
-    const web = await tokenSecret();
-    const pending = 'e6d1a6a2-1b7c-4c55-9d5e-2f0b3c4d5e6f';
-    await sm.send(new RotateSecretCommand({ SecretId: web.arn, ClientRequestToken: pending, RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:none' }));
-    const env = { CONSUL_HTTP_TOKEN: sim.managementToken.secretId };
+  describe('consul-ops rotate-token', () => {
+    it('rotates with CONSUL_HTTP_TOKEN and prints the new accessor, never a secret', async () => {
+      // Prepare
+      const web = await tokenSecret();
 
-    // Act
-    const refused = await run(['--secret-id', web.arn], env);
-    const resumed = await run(['--secret-id', web.arn, '--resume'], env);
+      // Act
+      const result = await run(['--secret-id', web.arn, '--cluster', 'demo'], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
 
-    // Assess
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${web.arn} --version-stage AWSPENDING --remove-from-version-id ${pending}`);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('Finished the unfinished rotation');
-    expect(resumed.stdout).toContain(`(version ${pending})`);
-  });
+      // Assess
+      const next = await current(web.arn);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`new token ${next.accessorId} is AWSCURRENT`);
+      expect(result.stdout).toContain(`previous token ${web.accessorId} stays valid until about`);
+      for (const secret of [next.secretId, web.secretId, sim.managementToken.secretId]) expect(result.stdout + result.stderr).not.toContain(secret);
+      expect(sim.state.findTokenBySecret(next.secretId)?.AccessorID).toBe(next.accessorId);
+      expect(sim.state.getToken(web.accessorId)).toBeDefined();
+    });
 
-  it('exits 2 with a clear message for a secret that does not match the schema, echoing nothing', async () => {
-    // Prepare
-    const bare = '0b9f6f7e-3c1d-4a5b-8c9d-0e1f2a3b4c5d';
-    const web = await tokenSecret(bare);
+    it('uses the management token from --management-secret-id and prints JSON', async () => {
+      // Prepare
+      const mgmt = sim.state.createManagementToken();
+      const mgmtSecret = await sm.send(new CreateSecretCommand({ Name: `consul/demo/mgmt-${(counter += 1)}`, SecretString: JSON.stringify({ accessorId: mgmt.AccessorID, secretId: mgmt.SecretID, cluster: 'demo' }) }));
+      const web = await tokenSecret();
 
-    // Act
-    const result = await run(['--secret-id', web.arn], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
+      // Act
+      const result = await run(['--secret-id', web.arn, '--management-secret-id', mgmtSecret.Name!, '--json']);
 
-    // Assess
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Consul token secret ${web.arn} (AWSCURRENT): is not JSON`);
-    expect(result.stderr).not.toContain(bare);
+      // Assess
+      expect(result.code).toBe(0);
+      const data = JSON.parse(result.stdout);
+      expect(data).toMatchObject({ secret: web.arn, accessorId: (await current(web.arn)).accessorId, previousAccessorId: web.accessorId, resumed: false });
+      expect(data.steps.map((s: { outcome: string }) => s.outcome)).toEqual(['pending-stored', 'token-created', 'tested', 'finished']);
+      expect(result.stdout).not.toContain(mgmt.SecretID);
+    });
+
+    it('refuses a second rotation while one is unfinished, printing the command that clears it, and --resume finishes it', async () => {
+      // Prepare: RotateSecret without a Lambda leaves an empty AWSPENDING version
+      const web = await tokenSecret();
+      const pending = 'e6d1a6a2-1b7c-4c55-9d5e-2f0b3c4d5e6f';
+      await sm.send(new RotateSecretCommand({ SecretId: web.arn, ClientRequestToken: pending, RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:none' }));
+      const env = { CONSUL_HTTP_TOKEN: sim.managementToken.secretId };
+
+      // Act
+      const refused = await run(['--secret-id', web.arn], env);
+      const resumed = await run(['--secret-id', web.arn, '--resume'], env);
+
+      // Assess
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${web.arn} --version-stage AWSPENDING --remove-from-version-id ${pending}`);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain('Finished the unfinished rotation');
+      expect(resumed.stdout).toContain(`(version ${pending})`);
+    });
+
+    it('exits 2 with a clear message for a secret that does not match the schema, echoing nothing', async () => {
+      // Prepare
+      const bare = '0b9f6f7e-3c1d-4a5b-8c9d-0e1f2a3b4c5d';
+      const web = await tokenSecret(bare);
+
+      // Act
+      const result = await run(['--secret-id', web.arn], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
+
+      // Assess
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`Consul token secret ${web.arn} (AWSCURRENT): is not JSON`);
+      expect(result.stderr).not.toContain(bare);
+    });
   });
 
   it('--revoke-now deletes the replaced token once the new one works, naming it, and leaves older retired tokens to their grace period', async () => {

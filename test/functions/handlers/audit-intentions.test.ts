@@ -7,8 +7,10 @@ import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../functions/core/intentions/baseline';
+import { createJobHandler } from '../../../functions/handlers/job';
 import { INTENTION_AUDIT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 type HandlerModule = typeof import('../../../functions/handlers/audit-intentions');
 
@@ -46,16 +48,20 @@ describe('readBaselineFile', () => {
   });
 });
 
-describe('audit-intentions handler (the real Lambda code against the simulator, AWS mocked)', () => {
-  const s3 = mockClient(S3Client);
-  const sns = mockClient(SNSClient);
-  const secrets = mockClient(SecretsManagerClient);
+const awsMocks = { s3: mockClient(S3Client), sns: mockClient(SNSClient), secrets: mockClient(SecretsManagerClient) };
+afterAll(() => Object.values(awsMocks).forEach((m) => m.restore()));
+
+describe.each(EDGE_CONSUL_PROFILES)('audit-intentions handler (the real Lambda code against the Consul %s simulator, AWS mocked)', (consulVersion) => {
+  // One mock per client class for the whole file (a second mockClient of the same class would replace the first).
+  const s3 = awsMocks.s3;
+  const sns = awsMocks.sns;
+  const secrets = awsMocks.secrets;
   let sim: ConsulSimulator;
   let handler: HandlerModule['handler'];
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sim = await startConsulSimulator({ defaultPolicy: 'deny' });
+    sim = await startConsulSimulator({ consulVersion, defaultPolicy: 'deny' });
     sim.state.setConfigEntry({ Kind: 'service-intentions', Name: 'api', Sources: [{ Name: 'web', Action: 'allow' }, { Name: 'ops', Action: 'allow' }] });
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-1',
@@ -72,13 +78,14 @@ describe('audit-intentions handler (the real Lambda code against the simulator, 
     s3.on(PutObjectCommand).resolves({});
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    handler = load().handler;
+    // A handler of its own per profile: a handler reads its environment once, at its first invocation.
+    handler = createJobHandler(load().auditIntentionsJob);
   });
   afterAll(async () => {
     process.env = saved;
-    s3.restore();
-    sns.restore();
-    secrets.restore();
+    s3.reset();
+    sns.reset();
+    secrets.reset();
     await sim.stop();
   });
 

@@ -6,13 +6,14 @@ import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local
 import { startLocalSns, type LocalSns, type QueueSubscription } from '../../../local/sns';
 import { startTlsListener, type TlsListener } from '../../helpers/cert-fixtures';
 import { createTestBucket } from '../../helpers/s3';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 type Handler = typeof import('../../../functions/handlers/check-certs').handler;
 
 const HOUR = 3_600_000;
 
 /** The real handler and the shared report path: radosgw for the state and full reports, fauxqs for SNS. */
-describe('check-certs handler (report path against the local stack)', () => {
+describe.each(EDGE_CONSUL_PROFILES)('check-certs handler (report path against the local stack, Consul %s)', (consulVersion) => {
   let sim: ConsulSimulator;
   let secrets: SecretsManagerFake;
   let sns: LocalSns;
@@ -24,8 +25,7 @@ describe('check-certs handler (report path against the local stack)', () => {
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
-    sim.state.setVersion('1.15.1');
+    sim = await startConsulSimulator({ consulVersion });
     secrets = await startSecretsManagerFake();
     sns = await startLocalSns();
     const topicArn = sns.createTopic('consul-ops-reports');
@@ -63,7 +63,7 @@ describe('check-certs handler (report path against the local stack)', () => {
     await sns.stop();
   });
 
-  it('publishes the 1.15.1 case once as a critical certificates report, then stays quiet while nothing changes', async () => {
+  it('publishes a sidecar serving an expired leaf once as a critical certificates report, then stays quiet while nothing changes', async () => {
     // Act
     await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 300_000 });
     const first = await inbox.receive();

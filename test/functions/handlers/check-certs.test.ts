@@ -3,11 +3,12 @@ import { CERT_CHECK_FUNCTION_ENV as E } from '../../../functions/handlers/lambda
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
 import { createFixtureCa, DAY_MS, startTlsListener, type TlsListener } from '../../helpers/cert-fixtures';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 type Handler = typeof import('../../../functions/handlers/check-certs').handler;
 
 /** The handler with the real wiring against the simulator and the Secrets Manager fake (no report topic: no publish). */
-describe('check-certs handler', () => {
+describe.each(EDGE_CONSUL_PROFILES)('check-certs handler (Consul %s)', (consulVersion) => {
   let sim: ConsulSimulator;
   let secrets: SecretsManagerFake;
   let listeners: TlsListener[] = [];
@@ -15,13 +16,16 @@ describe('check-certs handler', () => {
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
+    sim = await startConsulSimulator({ consulVersion });
     secrets = await startSecretsManagerFake();
-    const created = await new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }).send(
+    const sm = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const created = await sm.send(
       new CreateSecretCommand({ Name: 'consul/demo/management', SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) }),
     );
     const agentCa = await createFixtureCa('Consul Agent CA');
-    const endpoint = await startTlsListener(await agentCa.issueServer({ dnsNames: ['localhost'], notAfter: new Date(Date.now() + 10 * DAY_MS) }));
+    const vaultCa = await createFixtureCa('Private Vault CA');
+    const vaultCaSecret = await sm.send(new CreateSecretCommand({ Name: 'certs/vault-ca', SecretString: vaultCa.certPem }));
+    const endpoint = await startTlsListener(await vaultCa.issueServer({ dnsNames: ['localhost'], notAfter: new Date(Date.now() + 10 * DAY_MS) }));
     const leaf = (await sim.state.ca.leaf('web', true)).leaf;
     const sidecar = await startTlsListener({ certPem: leaf.CertPEM, keyPem: leaf.PrivateKeyPEM }, { requireClientCertFrom: [sim.state.ca.activeRoot().RootCert] });
     listeners = [endpoint, sidecar];
@@ -38,7 +42,7 @@ describe('check-certs handler', () => {
       [E.consulAddresses]: sim.url,
       [E.consulTokenSecretArn]: created.ARN!,
       [E.consulCaPem]: agentCa.certPem,
-      [E.certEndpoints]: `localhost:${endpoint.port}`,
+      [E.certEndpoints]: JSON.stringify([{ address: `localhost:${endpoint.port}`, caBundleSecretArn: vaultCaSecret.ARN }]),
       [E.certThresholds]: JSON.stringify({ endpoint: { warning: 30, critical: 7 } }),
     });
     jest.isolateModules(() => {
@@ -53,7 +57,7 @@ describe('check-certs handler', () => {
     await secrets.stop();
   });
 
-  it('checks the mesh and the configured endpoint with the thresholds from the environment', async () => {
+  it('checks the mesh and the configured endpoint against its CA bundle secret, with the thresholds from the environment', async () => {
     // Act
     const result = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 300_000 });
 

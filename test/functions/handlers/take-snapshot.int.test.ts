@@ -5,10 +5,11 @@ import { SNAPSHOT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-e
 import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
 import { createTestBucket } from '../../helpers/s3';
+import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 type Handler = typeof import('../../../functions/handlers/take-snapshot').handler;
 
-describe('take-snapshot handler (the real Lambda code against the local stack)', () => {
+describe.each(EDGE_CONSUL_PROFILES)('take-snapshot handler (the real Lambda code against the local stack, Consul %s)', (consulVersion) => {
   let sim: ConsulSimulator;
   let secrets: SecretsManagerFake;
   let bucket: string;
@@ -17,7 +18,7 @@ describe('take-snapshot handler (the real Lambda code against the local stack)',
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
+    sim = await startConsulSimulator({ consulVersion });
     secrets = await startSecretsManagerFake();
     const created = await new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1' }).send(
       new CreateSecretCommand({ Name: 'consul/demo/management', SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) }),
@@ -53,7 +54,7 @@ describe('take-snapshot handler (the real Lambda code against the local stack)',
     const second = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 900_000 });
 
     // Assess
-    expect(first.backup).toMatchObject({ cluster: 'demo', verified: true, kind: 'scheduled', datacenter: 'dc1' });
+    expect(first.backup).toMatchObject({ cluster: 'demo', verified: true, kind: 'scheduled', datacenter: 'dc1', consulVersion });
     expect(second.prune.deleted).toEqual([]);
     expect(second.prune.kept.map((k) => k.key).sort()).toEqual([first.backup.key, second.backup.key].sort());
     const listed = await store.list(backupFolder('snapshots', 'demo'));

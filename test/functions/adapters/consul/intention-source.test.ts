@@ -1,4 +1,6 @@
-import { agentPolicyFacts, mergeIntentions } from '../../../../functions/adapters/consul/intention-source';
+import { ConsulApi } from '../../../../functions/adapters/consul/api';
+import { agentPolicyFacts, ConsulIntentionSource, mergeIntentions } from '../../../../functions/adapters/consul/intention-source';
+import { json, useConsulHttpHarness } from '../../../helpers/consul-http-harness';
 import type { AgentSelf, Intention, ServiceIntentionsConfigEntry } from '../../../../functions/adapters/consul/types';
 
 const CONFIG = { Datacenter: 'dc1', NodeName: 'n1', NodeID: 'id', Revision: 'r', Server: true, Version: '1.18.2' };
@@ -49,5 +51,39 @@ describe('mergeIntentions', () => {
       { source: 'api', destination: 'db', sourcePeer: 'dc2', permissions: [{ Action: 'allow', HTTP: { PathPrefix: '/' } }], origin: 'config-entry' },
       { source: 'old', destination: 'db', action: 'deny', origin: 'legacy-list' },
     ]);
+  });
+});
+
+describe('ConsulIntentionSource.readIntentionState', () => {
+  const h = useConsulHttpHarness();
+  const SELF = { Config: CONFIG, DebugConfig: { ACLsEnabled: true, ACLResolverSettings: { ACLDefaultPolicy: 'deny' } } };
+
+  /** A Consul that answers every read, with `X-Consul-Results-Filtered-By-ACLs: true` on `filteredPath`. */
+  async function consul(filteredPath?: string) {
+    const srv = await h.serve((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      const filtered: Record<string, string> = path === filteredPath ? { 'X-Consul-Results-Filtered-By-ACLs': 'true' } : {};
+      if (path === '/v1/agent/self') return json(res, 200, SELF, filtered);
+      if (path === '/v1/config/mesh/mesh' || path === '/v1/config/service-intentions/*') return json(res, 404, 'Config entry not found');
+      return json(res, 200, [], { 'X-Consul-Index': '7', ...filtered });
+    });
+    return new ConsulIntentionSource(new ConsulApi(h.client([srv.url])));
+  }
+
+  it('reads a complete view', async () => {
+    // Act / Assess
+    await expect((await consul()).readIntentionState()).resolves.toMatchObject({ datacenter: 'dc1', intentions: [] });
+  });
+
+  it.each([
+    { path: '/v1/config/service-intentions', permission: 'intention:read' },
+    { path: '/v1/connect/intentions', permission: 'intention:read' },
+    { path: '/v1/config/service-defaults', permission: 'service:read' },
+  ])('refuses a view Consul filtered by ACLs ($path), naming $permission', async ({ path, permission }) => {
+    // Act
+    const attempt = (await consul(path)).readIntentionState();
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'CONSUL_RESULTS_FILTERED', context: expect.objectContaining({ permission, path }) });
   });
 });

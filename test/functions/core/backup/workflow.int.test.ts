@@ -10,11 +10,12 @@ import { backupFolder, runBackup } from '../../../../functions/core/backup/workf
 import { verifySnapshotStream } from '../../../../functions/core/snapshot-archive';
 import { startConsulSimulator, type ConsulSimulator } from '../../../../local/consul-simulator';
 import { createTestBucket } from '../../../helpers/s3';
-import { NEWEST_CONSUL } from '../../../helpers/consul-versions';
+import { buildArchive } from '../../../helpers/in-memory-backups';
+import { EDGE_CONSUL_PROFILES } from '../../../helpers/consul-versions';
 
 const MiB = 1024 * 1024;
 
-describe('runBackup against the Consul simulator and radosgw', () => {
+describe.each(EDGE_CONSUL_PROFILES)('runBackup against the Consul simulator (Consul %s) and radosgw', (consulVersion) => {
   let sim: ConsulSimulator;
   let http: ConsulHttpClient;
   let bucket: string;
@@ -24,7 +25,7 @@ describe('runBackup against the Consul simulator and radosgw', () => {
 
   beforeAll(async () => {
     // 24 MiB of state.bin (~10 MiB archive): large enough that the archive goes up as a real multipart upload (5 MiB parts).
-    sim = await startConsulSimulator({ snapshotStateBytes: 24 * MiB, gzipLevel: 1 });
+    sim = await startConsulSimulator({ consulVersion, snapshotStateBytes: 24 * MiB, gzipLevel: 1 });
     http = new ConsulHttpClient({
       settings: { addresses: [sim.url], tls: { verify: true } },
       token: staticTokenSource(sim.managementToken.secretId),
@@ -73,7 +74,7 @@ describe('runBackup against the Consul simulator and radosgw', () => {
     const reverified = await verifySnapshotStream(Readable.from([bytes]));
     expect(reverified.meta.Index).toBe(result.consulIndex);
     expect(sim.state.snapshots.at(-1)?.index).toBe(result.consulIndex);
-    expect(result).toMatchObject({ datacenter: 'dc1', consulVersion: NEWEST_CONSUL, verified: true, kind: 'scheduled' });
+    expect(result).toMatchObject({ datacenter: 'dc1', consulVersion, verified: true, kind: 'scheduled' });
     expect(result.key).toMatch(new RegExp(`^snapshots/${name}/\\d{4}/\\d{2}/\\d{2}/${name}-\\d{8}T\\d{6}\\.\\d{3}Z-${result.consulIndex}\\.snap$`));
     const listed = await store.list(backupFolder('snapshots', name));
     expect(listed).toEqual([
@@ -98,6 +99,25 @@ describe('runBackup against the Consul simulator and radosgw', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    await assertNothingLeft(name);
+  });
+
+  it('refuses an archive whose meta.json Version raft would reject (2), and stores nothing', async () => {
+    // Prepare: the simulator's own identity, but a body Consul's archive checks pass and raft refuses
+    cluster += 1;
+    const name = `c${cluster}`;
+    const real = new ConsulSnapshotSource(new ConsulApi(http));
+    const body = await buildArchive(41, { version: 2, stateBytes: 64 * 1024 });
+    const source = { describeCluster: () => real.describeCluster(), openSnapshot: async () => ({ body: Readable.from([body]), index: 41 }) };
+
+    // Act
+    const attempt = runBackup({ consul: source, store, now: () => new Date() }, { cluster: name, prefix: 'snapshots', kind: 'scheduled' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      code: 'SNAPSHOT_INVALID',
+      context: { defect: 'unsupported-version', consulMessage: 'Raft error when restoring snapshot: unsupported snapshot version 2' },
+    });
     await assertNothingLeft(name);
   });
 

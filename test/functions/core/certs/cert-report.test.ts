@@ -35,6 +35,18 @@ describe('buildCertificateReport', () => {
     expect(formatNotification(report).body).toContain(`spiffe://${TD}/ns/default`);
   });
 
+  it('says in the summary when the stale-leaf comparison was not made because of the Consul version', () => {
+    // Prepare
+    const note = { id: 'proxy-leaf-stale-not-compared', check: 'proxy-leaf-stale', severity: 'info' as const, subject: 'connect proxies', message: 'not compared' };
+
+    // Act
+    const report = buildCertificateReport({ cluster: 'prod-east', result: result([note]), finishedAt: FINISHED });
+
+    // Assess
+    expect(report.title).toBe('certificates OK');
+    expect(report.summary.at(-1)).toBe("Consul before 1.16 caches leaves per token: served leaves were not compared with the agent's; sidecars were judged on expiry, lifetime used and LeafCertTTL drift.");
+  });
+
   it('says "certificates OK" for info-only findings', () => {
     expect(buildCertificateReport({ cluster: 'prod-east', result: result([]), finishedAt: FINISHED })).toMatchObject({ title: 'certificates OK', severity: 'info' });
   });

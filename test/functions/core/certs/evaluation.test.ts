@@ -1,5 +1,5 @@
 import type { CertFacts } from '../../../../functions/core/certs/facts';
-import { evaluateCertificates, type CertEvaluationInput } from '../../../../functions/core/certs/evaluation';
+import { compareServedWithAgentLeaf, evaluateCertificates, type CertEvaluationInput } from '../../../../functions/core/certs/evaluation';
 import type { ProxyObservation, RootObservation } from '../../../../functions/core/certs/observations';
 import { DEFAULT_CERT_THRESHOLDS } from '../../../../functions/core/certs/thresholds';
 
@@ -48,6 +48,7 @@ function input(overrides: Partial<CertEvaluationInput> = {}): CertEvaluationInpu
     roots: [ROOT],
     leafCertTtlMs: 72 * HOUR,
     agentNode: 'node-1',
+    agentVersion: '1.17.0',
     agentLeaves: [],
     versions: [{ node: 'node-1', version: '1.17.0', source: 'agent-self' }],
     proxies: [],
@@ -111,6 +112,51 @@ describe('evaluateCertificates', () => {
       expect(found.map((f) => f.severity)).toEqual(stale ? ['high'] : []);
       expect(result.metrics.proxiesServingStaleLeaves).toBe(stale ? 1 : 0);
     });
+
+    it.each([
+      { agentVersion: '1.15.11', note: true },
+      { agentVersion: '1.15.2+ent', note: true },
+      { agentVersion: 'dev', note: true },
+      { agentVersion: undefined, note: false },
+    ])('is not compared when the agent is $agentVersion (leaves cached per token, or unknown), and says so', ({ agentVersion, note }) => {
+      // Act: the case that is stale on 1.16+
+      const result = evaluateCertificates(input({ agentVersion, agentLeaves: [agentLeaf(-20 * 60_000)], proxies: [proxy(older)] }));
+
+      // Assess
+      expect(result.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(result.metrics.proxiesServingStaleLeaves).toBe(0);
+      const found = result.findings.filter((f) => f.id === 'proxy-leaf-stale-not-compared');
+      expect(found).toEqual(note ? [expect.objectContaining({ severity: 'info', message: expect.stringMatching(/Sidecars are judged on expiry, the share of their lifetime used \(renewal stuck past 90 %\) and LeafCertTTL drift/) })] : []);
+    });
+
+    it('still flags an expired and a stuck leaf on 1.15', () => {
+      // Prepare
+      const proxies = [proxy({ notBefore: at(-73 * HOUR), notAfter: at(-HOUR) }), proxy({ notBefore: at(-66 * HOUR), notAfter: at(6 * HOUR) }, { serviceId: 'b' })];
+
+      // Act
+      const result = evaluateCertificates(input({ agentVersion: '1.15.11', proxies }));
+
+      // Assess
+      expect(result.findings.map((f) => `${f.id} ${f.severity}`)).toEqual([
+        'proxy-leaf-stale-not-compared info',
+        'proxy-leaf-expired:node-1/web-sidecar-proxy critical',
+        'proxy-leaf-renewal-stuck:node-1/b critical',
+        'proxy-fleet critical',
+      ]);
+    });
+  });
+
+  it.each([
+    { version: '1.15.11', compare: false },
+    { version: '1.15.0', compare: false },
+    { version: '1.14.10', compare: false },
+    { version: '1.16.0', compare: true },
+    { version: '1.21.2+ent', compare: true },
+    { version: 'v1.18.1', compare: true },
+    { version: '2.0.0', compare: true },
+    { version: 'unknown', compare: false },
+  ])('compares served and agent leaves on Consul $version: $compare', ({ version, compare }) => {
+    expect(compareServedWithAgentLeaf(version)).toBe(compare);
   });
 
   it('summarises the fleet: share affected, unreachable and skipped proxies', () => {
@@ -170,6 +216,7 @@ describe('evaluateCertificates', () => {
     const endpoints = [
       { target: 'a.consul.example.com:8501', role: 'consul-https' as const, expectedName: 'a.consul.example.com', served: { ok: true as const, chain: [leaf, intermediate], trusted: true } },
       { target: 'consul.example.com:8501', role: 'configured' as const, expectedName: 'consul.example.com', served: { ok: true as const, chain: [leaf], trusted: false, trustProblem: 'no trusted issuer' } },
+      { target: 'b.consul.example.com:8501', role: 'configured' as const, expectedName: 'b.consul.example.com', caSource: 'the CA bundle ca.pem', served: { ok: true as const, chain: [leaf], trusted: false, trustProblem: 'no trusted issuer' } },
       { target: '10.0.0.9:8503', role: 'consul-grpc-tls' as const, expectedName: '10.0.0.9', served: { ok: false as const, reason: 'timeout' as const, message: 'no TLS handshake within 5000 ms' } },
     ];
 
@@ -180,11 +227,12 @@ describe('evaluateCertificates', () => {
     expect(result.findings.map((f) => `${f.id} ${f.severity}`)).toEqual([
       'endpoint-expiry:a.consul.example.com:8501 medium',
       'endpoint-name:consul.example.com:8501 high',
-      'endpoint-trust:consul.example.com:8501 high',
+      'endpoint-trust:consul.example.com:8501 medium',
+      'endpoint-trust:b.consul.example.com:8501 high',
       'endpoint-unreachable:10.0.0.9:8503 high',
     ]);
     expect(result.findings[0].message).toContain('the chain certificate CN=Intermediate expires');
-    expect(result.certs.filter((c) => c.kind === 'endpoint').map((c) => c.daysLeft)).toEqual([20, 200]);
+    expect(result.certs.filter((c) => c.kind === 'endpoint').map((c) => c.daysLeft)).toEqual([20, 200, 200]);
   });
 
   it.each([

@@ -13,7 +13,7 @@ describe('runCertificateCheckJob', () => {
     } as unknown as CertificateSource;
 
     // Act
-    const outcome = await runCertificateCheckJob({ consul, probe: {} as TlsProbe, now: () => new Date('2026-11-21T12:00:00.000Z') }, 'c1', { endpointCaPems: [] });
+    const outcome = await runCertificateCheckJob({ consul, probe: {} as TlsProbe, now: () => new Date('2026-11-21T12:00:00.000Z') }, 'c1', { systemCaPems: [] });
 
     // Assess
     expect(outcome.ok).toBe(false);

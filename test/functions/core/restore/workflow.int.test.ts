@@ -15,11 +15,11 @@ import { startConsulSimulator, type ConsulSimulator } from '../../../../local/co
 import { CaptureStream } from '../../../helpers/capture';
 import { buildArchive, collect, sha256 } from '../../../helpers/in-memory-backups';
 import { createTestBucket } from '../../../helpers/s3';
-import { NEWEST_CONSUL } from '../../../helpers/consul-versions';
+import { EDGE_CONSUL_PROFILES } from '../../../helpers/consul-versions';
 
 const MiB = 1024 * 1024;
 
-describe('runRestore against the Consul simulator and radosgw', () => {
+describe.each(EDGE_CONSUL_PROFILES)('runRestore against the Consul simulator (Consul %s) and radosgw', (consulVersion) => {
   let sim: ConsulSimulator;
   let http: ConsulHttpClient;
   let consul: ConsulSnapshotSource;
@@ -32,7 +32,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
 
   beforeAll(async () => {
     // 6 MiB of state.bin: the archive goes up as a real multipart upload and streams in many chunks.
-    sim = await startConsulSimulator({ snapshotStateBytes: 6 * MiB, gzipLevel: 1 });
+    sim = await startConsulSimulator({ consulVersion, snapshotStateBytes: 6 * MiB, gzipLevel: 1 });
     http = new ConsulHttpClient({
       settings: { addresses: [sim.url], tls: { verify: true } },
       token: staticTokenSource(sim.managementToken.secretId),
@@ -47,7 +47,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   });
   afterEach(() => {
     sim.faults.clear();
-    sim.state.setVersion(NEWEST_CONSUL);
+    sim.state.setVersion(consulVersion);
   });
   afterAll(async () => {
     await http.close();
@@ -61,7 +61,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   /** Stores `bytes` as a verified-tagged backup with the given metadata and recorded sha256. */
   async function storeTagged(bytes: Buffer, options: { sha?: string; datacenter?: string; index: number }) {
     const key = buildBackupKey({ prefix: 'snapshots', cluster: CLUSTER, takenAt: new Date('2020-01-01T00:00:00Z'), raftIndex: options.index });
-    const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion: NEWEST_CONSUL, takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
+    const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion, takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
     const { versionId } = await store.putArchive({ key, bytes, metadata });
     await store.markVerified(key, versionId, { sha256: options.sha ?? sha256(bytes), raftIndex: options.index, raftTerm: 2, kind: 'scheduled' });
     return { key, versionId };
@@ -131,11 +131,18 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   });
 
   it.each([
-    { name: 'a defective archive tagged with its own sha256', defect: true, fakeSha: false, code: 'RESTORE_BACKUP_INVALID', message: /hash check failed for "state.bin"/ },
-    { name: 'a valid archive tagged with a fake sha256', defect: false, fakeSha: true, code: 'RESTORE_CHECKSUM_MISMATCH', message: /was verified with/ },
-  ])('refuses $name: Consul never receives the complete archive and restores nothing', async ({ defect, fakeSha, code, message }) => {
+    { name: 'a defective archive tagged with its own sha256', archive: { defects: { stateDigest: '00'.repeat(32) } }, fakeSha: false, code: 'RESTORE_BACKUP_INVALID', message: /hash check failed for "state.bin"/ },
+    { name: 'a valid archive tagged with a fake sha256', archive: {}, fakeSha: true, code: 'RESTORE_CHECKSUM_MISMATCH', message: /was verified with/ },
+    {
+      name: 'an archive with meta.json Version 2, which raft refuses, tagged with its own sha256',
+      archive: { version: 2 },
+      fakeSha: false,
+      code: 'RESTORE_BACKUP_INVALID',
+      message: /Raft error when restoring snapshot: unsupported snapshot version 2/,
+    },
+  ])('refuses $name: Consul never receives the complete archive and restores nothing', async ({ archive, fakeSha, code, message }) => {
     // Prepare: large enough to arrive from S3 in many chunks, so most of it is sent before the verdict
-    const bytes = await buildArchive(5, { stateBytes: 6 * 1024 * 1024, ...(defect ? { defects: { stateDigest: '00'.repeat(32) } } : {}) });
+    const bytes = await buildArchive(5, { stateBytes: 6 * 1024 * 1024, ...archive });
     const { key, versionId } = await storeTagged(bytes, { index: 5, sha: fakeSha ? 'ab'.repeat(32) : undefined });
     const puts = snapshotPuts();
     const restores = sim.state.restores.length;

@@ -170,12 +170,34 @@ describe('runRotationStep', () => {
     expect(err.context.permission).toBe(permission);
   });
 
-  it('setSecret refuses a token created by an auth method', async () => {
+  it('createSecret refuses a token created by an auth method before storing anything', async () => {
+    // Prepare
     const f = fixture();
     f.consul.add(OLD.accessorId, OLD.secretId, OLD_LINKS, { authMethod: 'kubernetes' });
     f.secrets.startRotation(f.arn, 'v1');
-    await runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS);
-    expect((await codeOf(runRotationStep(f.deps, 'setSecret', f.arn, 'v1', SETTINGS))).code).toBe('ROTATION_AUTH_METHOD_TOKEN');
+    const writes = [...f.secrets.writes];
+
+    // Act
+    const created = await codeOf(runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS));
+
+    // Assess
+    expect(created.code).toBe('ROTATION_AUTH_METHOD_TOKEN');
+    expect(f.secrets.writes).toEqual(writes);
+  });
+
+  it('createSecret stores nothing when the management token cannot read the current token', async () => {
+    // Prepare
+    const f = fixture();
+    f.secrets.startRotation(f.arn, 'v1');
+    f.consul.tokens.delete(OLD.accessorId);
+    const writes = [...f.secrets.writes];
+
+    // Act
+    const err = await codeOf(runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS));
+
+    // Assess
+    expect(err.code).toBe('ROTATION_CURRENT_TOKEN_MISSING');
+    expect(f.secrets.writes).toEqual(writes);
   });
 
   it.each([

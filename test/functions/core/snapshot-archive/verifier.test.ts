@@ -240,6 +240,36 @@ describe('createSnapshotVerifier', () => {
     expect(error?.remedy).toMatch(/snapshot|backup/);
   });
 
+  it.each([
+    { version: 2, size: undefined },
+    { version: -1, size: undefined },
+    { version: 7, size: 1 },
+  ])('refuses meta.json Version $version as raft does, before the Size check (defect unsupported-version)', async ({ version, size }) => {
+    // Prepare
+    const archive = await collect(writeSnapshotArchive({ meta: { ...META, Version: version }, state: await stateBytes() }, { mtime: MTIME, defects: size === undefined ? {} : { metaSize: size } }));
+
+    // Act
+    const error = await verificationError(archive);
+
+    // Assess
+    expect(error).toBeInstanceOf(SnapshotVerificationError);
+    expect(error?.defect).toBe('unsupported-version');
+    expect(error?.context).toMatchObject({ defect: 'unsupported-version', consulMessage: `Raft error when restoring snapshot: unsupported snapshot version ${version}` });
+    expect(error?.message).toBe(`Snapshot archive failed verification: Raft error when restoring snapshot: unsupported snapshot version ${version}`);
+    expect(error?.remedy).toMatch(/only restore raft snapshot versions 0 and 1/);
+  });
+
+  it('accepts meta.json Version 0 and 1 (raft SnapshotVersionMin..Max), and a meta.json without Version (0)', async () => {
+    // Prepare
+    const zero = await collect(writeSnapshotArchive({ meta: { ...META, Version: 0 }, state: await stateBytes() }, { mtime: MTIME }));
+    const noVersion = await buildArchive({ defects: { metaJson: CONSUL_META_JSON.replace('"Version":1,', '') } });
+
+    // Act / Assess
+    await expect(verifySnapshotStream(chunked(zero, 1000))).resolves.toMatchObject({ meta: { Version: 0 } });
+    await expect(verifySnapshotStream(chunked(await buildArchive(), 1000))).resolves.toMatchObject({ meta: { Version: 1 } });
+    await expect(verifySnapshotStream(chunked(noVersion, 1000))).resolves.toMatchObject({ meta: { Version: 0 } });
+  });
+
   it('documents why Node zlib alone is not enough: gunzip accepts what Consul rejects', async () => {
     // Prepare
     const padded = await buildArchive({ defects: { trailingCompressed: Buffer.alloc(16) } });
