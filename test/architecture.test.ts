@@ -93,6 +93,7 @@ const COVERED_BY: Readonly<Record<string, string>> = {
   'functions/core/snapshot-archive/errors.ts': 'test/functions/core/snapshot-archive/verifier.test.ts',
   'functions/core/snapshot-archive/go-json.ts': 'test/functions/core/snapshot-archive/meta.test.ts',
   'functions/core/snapshot-archive/gzip.ts': 'test/functions/core/snapshot-archive/verifier.test.ts',
+  'functions/core/snapshot-archive/state-sink.ts': 'test/functions/core/snapshot-archive/verifier.test.ts',
   'functions/core/snapshot-archive/tar.ts': 'test/functions/core/snapshot-archive/reader.test.ts',
   'functions/core/snapshot-contents/captured-slots.ts': 'test/functions/core/snapshot-contents/state-bin-decoder.test.ts',
   'functions/core/snapshot-contents/config-entry.ts': 'test/functions/core/snapshot-contents/content-index.test.ts',

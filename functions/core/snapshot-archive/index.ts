@@ -7,6 +7,7 @@
  * used by the simulator's and the tests' archive writer (`local/consul-simulator/archive-writer.ts`).
  */
 export { createSnapshotVerifier, verifySnapshotStream, DEFAULT_MAX_SMALL_ENTRY_BYTES, type SnapshotVerifier, type SnapshotVerifierOptions, type VerifiedSnapshot } from './verifier';
+export type { StateBinSink } from './state-sink';
 export { SNAPSHOT_ARCHIVE_ERROR_CODES, SNAPSHOT_DEFECTS, SnapshotVerificationError, SnapshotVerifyAbortedError, type SnapshotDefect } from './errors';
 export { decodeSnapshotMeta, encodeSnapshotMeta, type SnapshotMeta, type SnapshotServer } from './meta';
 export { encodeTarHeader, tarPadding, TAR_MAX_USTAR_SIZE } from './tar';

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { SnapshotMeta } from './meta';
 import { ArchiveDefect, SNAPSHOT_DEFECTS, UNEXPECTED_EOF, type GoReadError } from './errors';
 import type { DecompressedSink } from './gzip';
+import type { StateBinSink } from './state-sink';
 import { decodeSnapshotMeta } from './meta';
 import { checkSums, goQuote } from './sums';
 import {
@@ -67,8 +68,14 @@ export class ConsulArchiveReader implements DecompressedSink {
   private unread = 0;
   private result?: ArchiveContents;
 
-  /** @param maxSmallEntryBytes cap on buffered meta.json and SHA256SUMS bytes (Consul has none). */
-  constructor(private readonly maxSmallEntryBytes: number) {}
+  /**
+   * @param maxSmallEntryBytes cap on buffered meta.json and SHA256SUMS bytes (Consul has none).
+   * @param stateSink receives state.bin's bytes as they are read (views, no copy).
+   */
+  constructor(
+    private readonly maxSmallEntryBytes: number,
+    private readonly stateSink?: StateBinSink,
+  ) {}
 
   /** The verified contents, once {@link end} succeeded. */
   contents(): ArchiveContents {
@@ -190,6 +197,7 @@ export class ConsulArchiveReader implements DecompressedSink {
     if (entry.kind === 'state.bin') {
       this.stateHash.update(piece);
       this.stateBytes += n;
+      this.stateSink?.write(piece);
     } else {
       if (entry.kind === 'meta.json') this.metaHash.update(piece);
       entry.parts.push(Buffer.from(piece));
@@ -202,6 +210,7 @@ export class ConsulArchiveReader implements DecompressedSink {
 
   private finishEntry(): void {
     const entry = this.entry as Entry;
+    if (entry.kind === 'state.bin') this.stateSink?.end();
     const data = Buffer.concat(entry.parts);
     if (entry.kind === 'meta.json') this.decodeMeta(data);
     else if (entry.kind === 'SHA256SUMS') {

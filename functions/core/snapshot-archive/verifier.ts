@@ -5,6 +5,7 @@ import { ArchiveDefect, SnapshotVerificationError, SnapshotVerifyAbortedError } 
 import type { SnapshotMeta } from './meta';
 import { GoGzipReader } from './gzip';
 import { ConsulArchiveReader } from './reader';
+import type { StateBinSink } from './state-sink';
 
 /**
  * Consul snapshot archives: `gzip(tar(meta.json, state.bin, SHA256SUMS))`, verified exactly as Consul's
@@ -53,6 +54,11 @@ export interface SnapshotVerifierOptions {
    * @default 1048576 (1 MiB)
    */
   readonly maxSmallEntryBytes?: number;
+  /**
+   * Receives the decompressed state.bin bytes in the same pass (e.g. the state.bin decoder), so they are read once.
+   * @default - none
+   */
+  readonly stateSink?: StateBinSink;
 }
 
 /**
@@ -65,15 +71,15 @@ export interface SnapshotVerifierOptions {
  * const { archiveSha256, meta } = await verifier.result;
  */
 export function createSnapshotVerifier(options: SnapshotVerifierOptions = {}): SnapshotVerifier {
-  return new SnapshotVerifierStream(options.maxSmallEntryBytes ?? DEFAULT_MAX_SMALL_ENTRY_BYTES);
+  return new SnapshotVerifierStream(options.maxSmallEntryBytes ?? DEFAULT_MAX_SMALL_ENTRY_BYTES, options.stateSink);
 }
 
 /**
  * Consumes a stream and verifies it (restore's verify-first pass, `consul-ops verify`). Rejects with
  * {@link SnapshotVerificationError} for a defective archive, or with the source's own error.
  */
-export async function verifySnapshotStream(source: Readable | AsyncIterable<Uint8Array>): Promise<VerifiedSnapshot> {
-  const verifier = createSnapshotVerifier();
+export async function verifySnapshotStream(source: Readable | AsyncIterable<Uint8Array>, options: SnapshotVerifierOptions = {}): Promise<VerifiedSnapshot> {
+  const verifier = createSnapshotVerifier(options);
   const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   // Any pipeline failure destroys the verifier, which settles `result`; its error is the one to report.
   await pipeline(source, verifier, discard).catch(() => undefined);
@@ -90,7 +96,7 @@ class SnapshotVerifierStream extends Transform implements SnapshotVerifier {
   private readonly reader: ConsulArchiveReader;
   private readonly gzip: GoGzipReader;
 
-  constructor(maxSmallEntryBytes: number) {
+  constructor(maxSmallEntryBytes: number, stateSink: StateBinSink | undefined) {
     super();
     this.result = new Promise<VerifiedSnapshot>((resolve, reject) => {
       this.resolveResult = resolve;
@@ -98,7 +104,7 @@ class SnapshotVerifierStream extends Transform implements SnapshotVerifier {
     });
     // Consumers that only watch the stream must not get an unhandled rejection; awaiting `result` still throws.
     this.result.catch(() => undefined);
-    this.reader = new ConsulArchiveReader(maxSmallEntryBytes);
+    this.reader = new ConsulArchiveReader(maxSmallEntryBytes, stateSink);
     this.gzip = new GoGzipReader(this.reader);
   }
 

@@ -457,3 +457,54 @@ describe('verifySnapshotStream', () => {
     await expect(verifySnapshotStream(source())).rejects.toBe(boom);
   });
 });
+
+describe('the stateSink option', () => {
+  it('receives exactly the state.bin bytes, in order, then end() once, in the same pass', async () => {
+    // Prepare
+    const archive = await buildArchive();
+    const parts: Buffer[] = [];
+    const events: string[] = [];
+    const sink = {
+      write: (chunk: Uint8Array) => {
+        // Views are valid only during the call: copy.
+        parts.push(Buffer.from(chunk));
+        if (events.at(-1) !== 'write') events.push('write');
+      },
+      end: () => events.push('end'),
+    };
+
+    // Act
+    const verified = await verifySnapshotStream(chunked(archive, 777), { stateSink: sink });
+
+    // Assess
+    expect(Buffer.concat(parts).equals(await stateBytes())).toBe(true);
+    expect(events).toEqual(['write', 'end']);
+    expect(sha256(Buffer.concat(parts))).toBe(verified.stateSha256);
+  });
+
+  it('stops the verification with the error a sink throws', async () => {
+    // Prepare
+    const archive = await buildArchive();
+    const boom = new Error('the sink gave up');
+
+    // Act
+    const attempt = verifySnapshotStream(chunked(archive, 4096), { stateSink: { write: () => { throw boom; }, end: () => undefined } });
+
+    // Assess
+    await expect(attempt).rejects.toBe(boom);
+  });
+
+  it('is told end() even for an empty state.bin, and not at all for a truncated one', async () => {
+    // Prepare
+    const empty = await collect(writeSnapshotArchive({ meta: META, state: { size: 0, stream: Readable.from([]) } }, { mtime: MTIME }));
+    const truncated = (await buildArchive()).subarray(0, 400);
+    const calls = { empty: 0, truncated: 0 };
+
+    // Act
+    await verifySnapshotStream(chunked(empty, 512), { stateSink: { write: () => undefined, end: () => calls.empty++ } });
+    await verifySnapshotStream(chunked(truncated, 512), { stateSink: { write: () => undefined, end: () => calls.truncated++ } }).catch(() => undefined);
+
+    // Assess
+    expect(calls).toEqual({ empty: 1, truncated: 0 });
+  });
+});
