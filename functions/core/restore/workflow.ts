@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, pipeline, type Readable } from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
 import type { BackupStore, SnapshotTarget } from '../backup/ports';
 import { runBackup } from '../backup/workflow';
-import { ConsulOpsError } from '../shared/errors';
 import {
-  BackupInvalidError,
   ChecksumMismatchError,
   DatacenterMismatchError,
   RestoreFailedError,
@@ -13,7 +11,8 @@ import {
   VersionMismatchError,
 } from './errors';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
-import { createSnapshotVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
+import { createSnapshotVerifier, type VerifiedSnapshot } from '../snapshot-archive';
+import { abortDestroys, countBytes, readStoredBackup } from './read-backup';
 
 export type { RestoreSelector } from './selection';
 
@@ -193,23 +192,8 @@ async function preflight(consul: SnapshotTarget, backup: SelectedBackup, input: 
 
 /** First read of the pinned version: verify the archive and compare it with the recorded sha256. */
 async function verifyStored(deps: RestoreDeps, backup: SelectedBackup): Promise<VerifiedSnapshot> {
-  const source = await deps.store.open(backup.key, backup.versionId);
-  const stopOnAbort = abortDestroys(source, deps.signal);
-  const counted = countBytes((n) => deps.onProgress?.('verify', n, backup.sizeBytes));
-  // pipeline, not pipe: an S3 error or an abort must reach the verifier, or the verification would never settle.
-  pipeline(source, counted, () => undefined);
-  let verified: VerifiedSnapshot;
-  try {
-    verified = await verifySnapshotStream(counted);
-  } catch (err) {
-    if (err instanceof ConsulOpsError && err.code === 'SNAPSHOT_INVALID') throw new BackupInvalidError(backup.key, backup.versionId, err);
-    throw err;
-  } finally {
-    stopOnAbort();
-    if (!source.readableEnded) source.destroy();
-  }
-  if (verified.archiveSha256 !== backup.sha256) throw new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, verified.archiveSha256);
-  return verified;
+  const read = await readStoredBackup(deps.store, backup, { signal: deps.signal, onProgress: (n, total) => deps.onProgress?.('verify', n, total) });
+  return read.snapshot;
 }
 
 async function takeSafetySnapshot(deps: RestoreDeps, input: RestoreInput): Promise<{ key: string; versionId: string }> {
@@ -268,24 +252,4 @@ function sha256Guard(backup: RestoreBackupRef): Transform {
       callback(actual === backup.sha256 ? null : new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, actual));
     },
   });
-}
-
-function countBytes(onBytes: (total: number) => void): PassThrough {
-  let total = 0;
-  return new PassThrough({
-    transform(chunk: Buffer, _encoding, callback) {
-      total += chunk.length;
-      onBytes(total);
-      callback(null, chunk);
-    },
-  });
-}
-
-/** Destroys `stream` with the abort reason when `signal` fires; returns the unsubscribe. */
-function abortDestroys(stream: Readable, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
-  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }
