@@ -1,8 +1,9 @@
 import { PassThrough, pipeline } from 'node:stream';
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
-import { ConsulOpsError } from '../shared/errors';
-import { createSnapshotVerifier, SnapshotVerificationError } from '../snapshot-archive';
+import { ConsulOpsError, summarizeError, type ErrorSummary } from '../shared/errors';
+import { createSnapshotVerifier, SnapshotVerificationError, type VerifiedSnapshot } from '../snapshot-archive';
+import { createStateBinDecoder, decoderSink, StateBinMalformedError, type ContentSummary, type StateBinDecoder } from '../snapshot-contents';
 import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
 
 /** What {@link runBackup} needs from outside. */
@@ -28,6 +29,18 @@ export interface BackupInput {
   readonly maxStaleMs?: number;
 }
 
+/**
+ * What the backup's state.bin holds, decoded in the verifying pass: its summary, or (`unreadable`) why it could not
+ * be decoded although the archive verified. `storeError` says the contents object could not be written (the backup
+ * itself is stored and verified).
+ */
+export interface BackupContents {
+  readonly summary?: ContentSummary;
+  readonly warnings: readonly string[];
+  readonly unreadable?: ErrorSummary;
+  readonly storeError?: ErrorSummary;
+}
+
 /** A verified backup as stored. */
 export interface BackupResult {
   readonly cluster: string;
@@ -43,6 +56,7 @@ export interface BackupResult {
   readonly kind: BackupKind;
   readonly durationMs: number;
   readonly verified: true;
+  readonly contents: BackupContents;
 }
 
 /**
@@ -65,7 +79,9 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   const headerIndex = opened.index ?? 0;
   const key = buildBackupKey({ prefix: input.prefix, cluster: input.cluster, takenAt: started, raftIndex: headerIndex });
 
-  const verifier = createSnapshotVerifier();
+  // The state.bin decoder reads the bytes the verifier inflates: one pass, no second read.
+  const decoder = createStateBinDecoder({ summary: true });
+  const verifier = createSnapshotVerifier({ stateSink: decoderSink(decoder) });
   const counter = countingStream(deps.onProgress);
   // Consul's body errors (reset, truncation) propagate into the verifier, whose error aborts the upload.
   pipeline(opened.body, counter, verifier, () => undefined);
@@ -109,6 +125,7 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   const snapshot = await verified;
   const facts = { sha256: snapshot.archiveSha256, raftIndex: snapshot.meta.Index, raftTerm: snapshot.meta.Term, kind: input.kind };
   await deps.store.markVerified(key, versionId, facts);
+  const contents = await storeContents(deps, decoder, { key, versionId, snapshot });
   return {
     cluster: input.cluster,
     key,
@@ -123,7 +140,39 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
     kind: input.kind,
     durationMs: deps.now().getTime() - started.getTime(),
     verified: true,
+    contents,
   };
+}
+
+/**
+ * Ends the decoder (the archive verified, so its checksums matched) and stores the contents beside the archive. A
+ * malformed state.bin does not undo the backup: the archive passed every check Consul makes, so Consul would restore
+ * it; it is recorded as `unreadable` and the snapshot job fails on it (see `runSnapshotJob`).
+ */
+async function storeContents(deps: BackupDeps, decoder: StateBinDecoder, archive: { key: string; versionId: string; snapshot: VerifiedSnapshot }): Promise<BackupContents> {
+  let contents: BackupContents;
+  try {
+    const decoded = decoder.end({ checksums: 'matched' });
+    contents = { summary: decoded.summary, warnings: decoded.warnings };
+  } catch (err) {
+    if (!(err instanceof StateBinMalformedError)) throw err;
+    contents = { warnings: [], unreadable: summarizeError(err) };
+  }
+  const { summary, warnings, unreadable } = contents;
+  try {
+    await deps.store.saveContents({
+      version: 1,
+      key: archive.key,
+      versionId: archive.versionId,
+      archiveSha256: archive.snapshot.archiveSha256,
+      ...(summary ? { summary } : {}),
+      ...(warnings.length ? { warnings } : {}),
+      ...(unreadable ? { unreadable: { code: unreadable.code, message: unreadable.message } } : {}),
+    });
+  } catch (err) {
+    return { ...contents, storeError: summarizeError(err) };
+  }
+  return contents;
 }
 
 /** The folder `list`, `prune` and `restore` look in for one cluster's backups. */

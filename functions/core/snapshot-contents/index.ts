@@ -17,7 +17,7 @@ export type { IntentionSource } from './config-entry';
 export { diffSnapshotContents, KV_ASPECTS, SUMMARY_COUNTS } from './content-diff';
 export type { Changes, CountChange, IntentionChange, IntentionRef, KvAspect, KvChange, KvKeyRef, NamedChanges, SnapshotContentsDiff, TokenRef } from './content-diff';
 export { formatSnapshotDiff, snapshotDiffToJson, type DiffFormatOptions } from './content-diff-format';
-export { CONTENT_DROP_CHECK, DEFAULT_CONTENT_DROP_THRESHOLDS, evaluateContentDrop } from './content-drop';
+export { CONTENT_DROP_CHECK, DEFAULT_CONTENT_DROP_THRESHOLDS, evaluateContentDrop, resolveContentDropThresholds } from './content-drop';
 export type { ContentDropContext, ContentDropEvaluation, ContentDropThresholds, ContentMetric } from './content-drop';
 export type { ContentIndex, ContentIndexOptions, KvFingerprint, NamedFingerprint, TokenFingerprint } from './content-index';
 export { MAX_SUMMARY_DESTINATIONS, MAX_SUMMARY_PREFIXES, type ContentSummary } from './content-summary';
