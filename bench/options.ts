@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** Also run the backups against a recorded snapshot replayed from a file (source-unbounded). */
   readonly replay: boolean;
+  /** Only `cdk synth` at 1, 10 and 100 clusters (no bundles, components or transfers). */
+  readonly synthOnly: boolean;
 }
 
 /** Usage text. */
@@ -24,7 +26,8 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --sizes 256,1024] [-
   --runs n         measured runs per configuration (default 2; the median is reported)
   --bundles-only   only bundle sizes and module-load times (no radosgw, no simulator)
   --profile        write a CPU profile (.cpuprofile) of every measured run to bench/results/profiles/
-  --no-replay      skip the backups from a recorded snapshot replayed at file speed (largest size)`;
+  --no-replay      skip the backups from a recorded snapshot replayed at file speed (largest size)
+  --synth-only     only cdk synth of 1, 10 and 100 clusters (time, largest stack's resource count)`;
 
 /** Parses argv (after the script name); throws with {@link USAGE} on bad input. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -32,6 +35,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let bundlesOnly = false;
   let profile = false;
   let replay = true;
+  let synthOnly = false;
   let sizes: number[] | undefined;
   let runs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -45,6 +49,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     else if (flag === '--bundles-only') bundlesOnly = true;
     else if (flag === '--profile') profile = true;
     else if (flag === '--no-replay') replay = false;
+    else if (flag === '--synth-only') synthOnly = true;
     else if (flag === '--sizes') {
       sizes = value().split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes takes MiB as positive integers, e.g. --sizes 256,1024\n${USAGE}`);
@@ -62,5 +67,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     bundlesOnly,
     profile,
     replay,
+    synthOnly,
   };
 }

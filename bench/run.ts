@@ -11,6 +11,7 @@
  * @example
  * npm run bench                  # 256 MiB and 1 GiB, 2 runs each, restore of 1 GiB, bundles (~10 min)
  * npm run bench -- --quick       # 64 MiB, 1 run each (smoke check)
+ * npm run bench -- --synth-only  # cdk synth of 1, 10 and 100 clusters (bench/synth.ts)
  */
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -22,6 +23,7 @@ import { isRadosgwInstalled, s3ClientForLocal, startRadosgw, type RadosgwHandle 
 import { bundleBenchPrograms, ROOT } from './build';
 import { measureBundles, type BundleResult } from './cold-init';
 import { runComponentBenchmarks } from './components';
+import { benchSynth } from './synth';
 import { RESULT_TAG, SIMULATOR_TAG, type Job, type JobMode, type JobResult, type JobTargets } from './jobs';
 import { machineFacts, type MachineFacts } from './machine';
 import { parseBenchOptions, type BenchOptions } from './options';
@@ -251,7 +253,7 @@ const METHOD = {
 
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
-  if (!options.bundlesOnly && !isRadosgwInstalled()) {
+  if (!options.bundlesOnly && !options.synthOnly && !isRadosgwInstalled()) {
     throw new Error('Ceph radosgw is not installed. Install it with: sudo bash local/radosgw.sh install (or run npm run bench -- --bundles-only).');
   }
   const started = Date.now();
@@ -268,9 +270,9 @@ async function main(): Promise<void> {
   const machineBefore = machineFacts();
   log(`${machineBefore.cpus} × ${machineBefore.cpuModel}, node ${machineBefore.node}, load ${machineBefore.loadAvg.join(' ')}`);
   // Bundles first, while nothing else of ours runs.
-  const bundles = await measureBundles(join(tmp, 'handlers'), options.loadRuns, log);
-  const components = options.bundlesOnly ? [] : await runComponentBenchmarks(log);
-  const runs = options.bundlesOnly ? [] : await runTransfers(options, tmp);
+  const bundles = options.synthOnly ? [] : await measureBundles(join(tmp, 'handlers'), options.loadRuns, log);
+  const components = options.bundlesOnly ? [] : [...(options.synthOnly ? [] : await runComponentBenchmarks(log)), ...(await benchSynth(join(tmp, 'synth'), log))];
+  const runs = options.bundlesOnly || options.synthOnly ? [] : await runTransfers(options, tmp);
   const summaries = summarise(runs);
   const targets = evaluateTargets(summaries, bundles, components);
   const machine = { ...machineBefore, loadAvgAfter: machineFacts().loadAvg };
@@ -288,12 +290,14 @@ async function main(): Promise<void> {
     runs,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // A synth-only run keeps the full run's results: it writes synth.json / synth.md beside them.
+  const resultName = options.synthOnly ? 'synth' : 'latest';
+  writeFileSync(join(RESULTS_DIR, `${resultName}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const header = `${results.command} — ${results.generatedAt}, ${results.durationS} s; ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`;
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), `${header}\n\n${markdownReport(summaries, bundles, components, targets)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${resultName}.md`), `${header}\n\n${markdownReport(summaries, bundles, components, targets)}\n`);
   console.log(`\n${header}\n\n${textReport(summaries, bundles, components, targets)}\n`);
   const failed = targets.filter((t) => !t.pass).length;
-  console.log(`${targets.length - failed}/${targets.length} targets met. Results: bench/results/latest.json, bench/results/latest.md`);
+  console.log(`${targets.length - failed}/${targets.length} targets met. Results: bench/results/${resultName}.json, bench/results/${resultName}.md`);
 }
 
 main()

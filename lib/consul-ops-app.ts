@@ -1,15 +1,19 @@
-import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, Validations, type AppProps, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_DEPLOY_CONFIG } from './config/default-config';
 import { loadDeployConfig, type DeployConfig, type DeployConfigInput } from './config/deploy-config';
-import { ConsulOpsStack } from './consul-ops-stack';
+import { ClusterStack } from './stacks/cluster-stack';
+import { SharedStack } from './stacks/shared-stack';
 
-/** Context key and environment variable that name the deploy config file. */
+/** Context key that names the deploy config file. */
 export const CONFIG_CONTEXT_KEY = 'config';
 /** Environment variable naming the deploy config file (the `-c config=<path>` context wins). */
 export const CONFIG_ENV_VAR = 'CONSUL_OPS_CONFIG';
-/** Name of the one stack. */
-export const STACK_NAME = 'ConsulOps';
+
+/** The name of a cluster's stack, e.g. `ConsulOps-cluster-prod-east`. */
+export function clusterStackName(stackNamePrefix: string, clusterName: string): string {
+  return `${stackNamePrefix}-cluster-${clusterName}`;
+}
 
 /** Options of {@link buildConsulOpsApp}. */
 export interface BuildConsulOpsAppOptions {
@@ -28,21 +32,29 @@ export interface BuildConsulOpsAppOptions {
    * @default process.env
    */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Whether to register the cdk-nag AwsSolutions checks (`cdk synth` always does; tests of templates may not).
+   * @default true
+   */
+  readonly nag?: boolean;
 }
 
 /** What {@link buildConsulOpsApp} built. */
 export interface ConsulOpsApp {
   /** The app, with cdk-nag AwsSolutions registered. */
   readonly app: App;
-  /** The stack. */
-  readonly stack: ConsulOpsStack;
+  /** The shared stack (`<prefix>`). */
+  readonly shared: SharedStack;
+  /** One stack per cluster (`<prefix>-cluster-<name>`), by cluster name. */
+  readonly clusters: ReadonlyMap<string, ClusterStack>;
   /** The validated config. */
   readonly config: DeployConfig;
 }
 
 /**
- * Builds the consul-ops CDK app: loads and validates the deploy config, adds {@link ConsulOpsStack}, turns on the
- * CloudFormation validator (errors fail synth) and registers the cdk-nag AwsSolutions checks. Call `app.synth()`.
+ * Builds the consul-ops CDK app: loads and validates the deploy config, adds the {@link SharedStack} and one
+ * {@link ClusterStack} per cluster (each deployed after the shared one), turns on the CloudFormation validator
+ * (errors fail synth) and registers the cdk-nag AwsSolutions checks. Call `app.synth()`.
  *
  * @example
  * const { app } = buildConsulOpsApp();
@@ -57,7 +69,21 @@ export function buildConsulOpsApp(options: BuildConsulOpsAppOptions = {}): Consu
   const contextPath: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
   const source = options.config ?? (typeof contextPath === 'string' ? contextPath : undefined) ?? (options.env ?? process.env)[CONFIG_ENV_VAR] ?? DEFAULT_DEPLOY_CONFIG;
   const config = loadDeployConfig(source);
-  const stack = new ConsulOpsStack(app, STACK_NAME, { config });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, config };
+  const prefix = config.deployment.stackNamePrefix;
+  const env: Environment | undefined = config.deployment.account || config.deployment.region ? { account: config.deployment.account, region: config.deployment.region } : undefined;
+  const shared = new SharedStack(app, prefix, { config, env });
+  const clusters = new Map<string, ClusterStack>();
+  for (const cluster of config.clusters) {
+    const stack = new ClusterStack(app, clusterStackName(prefix, cluster.name), {
+      env,
+      stackNamePrefix: prefix,
+      cluster,
+      restorePrincipalArns: config.restore.allowedPrincipalArns,
+    });
+    // Deploy order only: the cluster stack reads the shared stack's SSM parameters at deploy time.
+    stack.addStackDependency(shared, 'reads the shared bucket, key and topics from its SSM parameters');
+    clusters.set(cluster.name, stack);
+  }
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, shared, clusters, config };
 }

@@ -91,6 +91,7 @@ const COVERED_BY: Readonly<Record<string, string>> = {
   'functions/core/rotation/errors.ts': 'test/functions/core/rotation/steps.test.ts',
   'functions/core/rotation/job.ts': 'test/functions/handlers/rotate-token.test.ts',
   'functions/core/rotation/sweep.ts': 'test/functions/core/rotation/steps.test.ts',
+  'functions/core/shared/defaults.ts': 'test/lib/constructs/token-rotation.test.ts',
   'functions/core/shared/errors.ts': 'test/functions/cli/main.test.ts',
   'functions/core/shared/secret-name.ts': 'test/functions/handlers/rotate-token.test.ts',
   'functions/core/shared/severity.ts': 'test/functions/core/certs/thresholds.test.ts',

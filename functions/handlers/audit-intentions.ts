@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createS3Client } from '../adapters/aws-clients';
 import { ConsulIntentionSource } from '../adapters/consul/intention-source';
@@ -28,18 +29,24 @@ export interface AuditIntentionsResult {
 }
 
 /**
- * The baseline baked in at synth (esbuild replaces `process.env.INTENTION_BASELINE_B64` with a string literal; see
- * INTENTION_BASELINE_DEFINE). Outside a bundle (tests, local runs) the variable is read from the environment.
+ * The baseline the stack shipped in the cluster's baseline layer (`INTENTION_BASELINE_FILE`), checked against the
+ * sha256 the stack configured (`INTENTION_BASELINE_SHA256`): a file that was swapped, or is missing while a digest
+ * is configured (or the reverse), is refused.
  *
- * @param embedded the base64 canonical JSON, or undefined
+ * @param file path of the canonical JSON baseline, or undefined
  * @param expectedSha256 `INTENTION_BASELINE_SHA256`, or undefined
  */
-export function readEmbeddedBaseline(embedded: string | undefined, expectedSha256: string | undefined): IntentionBaseline | undefined {
-  if (!embedded) {
+export function readBaselineFile(file: string | undefined, expectedSha256: string | undefined): IntentionBaseline | undefined {
+  if (!file) {
     if (expectedSha256) throw new BaselineMismatchError(expectedSha256, undefined);
     return undefined;
   }
-  const json = Buffer.from(embedded, 'base64').toString('utf8');
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BaselineMismatchError(expectedSha256, `unreadable ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   const actual = createHash('sha256').update(json).digest('hex');
   if (actual !== expectedSha256) throw new BaselineMismatchError(expectedSha256, actual);
   let raw: unknown;
@@ -48,7 +55,7 @@ export function readEmbeddedBaseline(embedded: string | undefined, expectedSha25
   } catch (err) {
     throw new BaselineMismatchError(expectedSha256, `${actual} (not JSON: ${(err as Error).message})`);
   }
-  return parseIntentionBaseline(raw, 'the embedded intention baseline');
+  return parseIntentionBaseline(raw, 'the deployed intention baseline');
 }
 
 /**
@@ -91,8 +98,7 @@ function init({ env }: JobInit) {
   env.required(E.consulAddresses);
   return {
     cluster: env.required(E.clusterName),
-    // Exactly this expression: esbuild's `define` replaces it with the baseline baked in at synth (INTENTION_BASELINE_DEFINE).
-    baseline: readEmbeddedBaseline(process.env.INTENTION_BASELINE_B64, env.optional(E.baselineSha256)),
+    baseline: readBaselineFile(env.optional(E.baselineFile), env.optional(E.baselineSha256)),
     store: new S3IntentionAuditStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
   };
 }

@@ -103,10 +103,12 @@ export const RESTORE_FUNCTION_ENV = {
 
 /**
  * Extra environment of the rotate-token Lambda. `CONSUL_TOKEN_SECRET_ARN` is the management token secret: its
- * AWSCURRENT version authenticates every Consul call (also while that secret itself is being rotated).
+ * AWSCURRENT version authenticates every Consul call (also while that secret itself is being rotated). `BUCKET_NAME`
+ * holds the job's report state (`state/<cluster>/rotation.json`) and full reports (`reports/<cluster>/rotation/`).
  */
 export const ROTATION_FUNCTION_ENV = {
   ...CONSUL_FUNCTION_ENV,
+  bucketName: 'BUCKET_NAME',
   /** Whole hours a rotated-out token stays valid before it is deleted. */
   gracePeriodHours: 'ROTATION_GRACE_PERIOD_HOURS',
   /** Comma-separated ARNs of the secrets this function rotates: the hourly sweep visits each. */
@@ -115,19 +117,21 @@ export const ROTATION_FUNCTION_ENV = {
 
 /**
  * Extra environment of the audit-intentions Lambda. The baseline itself is not an environment variable (Lambda
- * allows 4 KB for all of them): the stack validates it at synth and bakes its canonical JSON, base64-encoded, into
- * the bundle through an esbuild `define` of {@link INTENTION_BASELINE_DEFINE}. Only its sha256 is set here, so the
- * console shows which baseline is deployed and the handler refuses a bundle that does not match.
+ * allows 4 KB for all of them): the stack validates it at synth and ships its canonical JSON in a small Lambda layer
+ * of the cluster, at {@link INTENTION_BASELINE_LAYER_PATH}. Its sha256 is set here, so the console shows which
+ * baseline is deployed and the handler refuses a file that does not match it.
  */
 export const INTENTION_AUDIT_FUNCTION_ENV = {
   ...CONSUL_FUNCTION_ENV,
   bucketName: 'BUCKET_NAME',
-  /** sha256 (hex) of the embedded baseline; unset when the cluster has none. */
+  /** Path of the baseline file (the layer's); unset when the cluster has none. */
+  baselineFile: 'INTENTION_BASELINE_FILE',
+  /** sha256 (hex) of the baseline file's content; unset when the cluster has none. */
   baselineSha256: 'INTENTION_BASELINE_SHA256',
 } as const;
 
-/** The expression esbuild replaces with the base64 baseline (the handler reads exactly `process.env.INTENTION_BASELINE_B64`). */
-export const INTENTION_BASELINE_DEFINE = 'process.env.INTENTION_BASELINE_B64';
+/** Where the cluster's baseline layer puts the baseline (layers are unpacked under `/opt`). */
+export const INTENTION_BASELINE_LAYER_PATH = '/opt/consul-ops/intention-baseline.json';
 
 /**
  * Extra environment of the check-certs Lambda. `BUCKET_NAME` holds the report state (`state/<cluster>/`) and full
@@ -136,7 +140,10 @@ export const INTENTION_BASELINE_DEFINE = 'process.env.INTENTION_BASELINE_B64';
 export const CERT_CHECK_FUNCTION_ENV = {
   ...CONSUL_FUNCTION_ENV,
   bucketName: 'BUCKET_NAME',
-  /** Comma-separated `host:port` endpoints to check besides Consul's own HTTPS and gRPC TLS ports. */
+  /**
+   * JSON array of the TLS endpoints to check besides Consul's own HTTPS and gRPC TLS ports:
+   * `[{"address":"host:port","caBundleSecretArn":"arn:…"}]` (`caBundleSecretArn` only for an endpoint with its own CA).
+   */
   certEndpoints: 'CERT_ENDPOINTS',
   /** The service identity presented to sidecars. */
   certAuditorService: 'CERT_AUDITOR_SERVICE',

@@ -11,6 +11,7 @@ import { InvalidInputError, summarizeError } from '../core/shared/errors';
 import { secretNameOf } from '../core/shared/secret-name';
 import { createJobHandler, jobService, type JobHandlerOptions, type JobInit, type JobSpec } from './job';
 import { ROTATION_FUNCTION_ENV as E } from './lambda-env';
+import { DEFAULT_ROTATION } from '../core/shared/defaults';
 
 /** What Secrets Manager sends, once per step; `RotationToken` is set for assumed-role or cross-account rotation. */
 export interface RotateTokenEvent extends SecretsManagerRotationEvent {
@@ -22,8 +23,8 @@ export interface SweepEvent {
   readonly action: 'sweep';
 }
 
-/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset. */
-export const DEFAULT_GRACE_PERIOD_HOURS = 24;
+/** The default grace period when `ROTATION_GRACE_PERIOD_HOURS` is unset (declared in core/shared/defaults.ts). */
+export const DEFAULT_GRACE_PERIOD_HOURS = DEFAULT_ROTATION.gracePeriodHours;
 
 /** The Powertools service name: also the `service` dimension of every metric this function emits. */
 export const ROTATE_TOKEN_SERVICE = jobService('rotate-token');

@@ -1,15 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, jobServiceName } from './consul-function';
 import { buildOpsDashboardWidgets, type OpsDashboardWidgetsProps } from './ops-dashboard-widgets';
 
-/** Namespace of the EMF metrics the handlers emit. */
-export const METRICS_NAMESPACE = 'ConsulOps';
-/**
- * The take-snapshot handler's Powertools service name. Powertools adds it as the `service` dimension of every
- * metric, next to `Cluster`, and CloudWatch matches dimensions exactly: alarms and graphs must name both.
- */
-export const SNAPSHOT_METRICS_SERVICE = 'consul-ops-take-snapshot';
+/** The take-snapshot handler's `service` dimension (CloudWatch matches dimensions exactly: graphs name both). */
+const SNAPSHOT_METRICS_SERVICE = jobServiceName('take-snapshot');
 
 /** A take-snapshot metric of one cluster (dimensions `Cluster` and `service`). */
 export function snapshotMetric(metricName: string, clusterName: string, statistic: string, period: Duration): cloudwatch.Metric {
@@ -31,9 +27,10 @@ export interface BackupDashboardProps extends OpsDashboardWidgetsProps {
 }
 
 /**
- * One dashboard per deployment: alarm status, backup age per cluster (now − `LastSuccessTimestamp`, by metric math),
- * successes and failures, snapshot size and duration, and retention kept/deleted; then, for the features the deployment
- * has turned on, minimum certificate days left, intention drift findings and days since each token's last rotation.
+ * One cluster's dashboard (also usable for a few clusters): alarm status, backup age (now − `LastSuccessTimestamp`,
+ * by metric math), successes and failures, snapshot size and duration, and retention kept/deleted; then, for the
+ * jobs the cluster runs, minimum certificate days left, intention drift findings and days since each token's last
+ * rotation. At a few dozen metrics it stays far below CloudWatch's per-graph (500) and per-dashboard limits.
  */
 export function buildBackupDashboard(scope: Construct, id: string, props: BackupDashboardProps): cloudwatch.Dashboard {
   const hour = Duration.hours(1);
@@ -42,7 +39,7 @@ export function buildBackupDashboard(scope: Construct, id: string, props: Backup
   const dashboard = new cloudwatch.Dashboard(scope, id, { dashboardName: props.dashboardName, defaultInterval: Duration.days(7) });
   dashboard.addWidgets(
     new cloudwatch.TextWidget({
-      markdown: '# consul-ops backups\nBackup age is the time since the last verified backup; the *no-recent-backup* alarms fire at twice the schedule interval. Reports: e-mail (critical/high) and Slack; alarms: the alarm topic.',
+      markdown: `# consul-ops: ${props.clusterNames.join(', ')}\nBackup age is the time since the last verified backup; the *no-recent-backup* alarm fires at twice the schedule interval. Reports: e-mail (critical/high) and Slack; alarms: the alarm topic.`,
       width: 24,
       height: 2,
     }),
@@ -85,7 +82,7 @@ export function buildBackupDashboard(scope: Construct, id: string, props: Backup
  * a backup, `EPOCH` is each period's start, `PERIOD` moves it to the period's end (a backup inside the period is
  * then never "in the future").
  */
-function backupAge(clusterName: string, index: number, period: Duration): cloudwatch.MathExpression {
+export function backupAge(clusterName: string, index: number, period: Duration): cloudwatch.MathExpression {
   // Metric ids are per graph: one per cluster.
   const id = `last${index}`;
   return new cloudwatch.MathExpression({

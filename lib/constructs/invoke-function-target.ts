@@ -7,8 +7,8 @@ import { InvalidInputError } from '../../functions/core/shared/errors';
 
 /** What the scheduler role may do with the function: invoke exactly its unqualified ARN. */
 export const SCHEDULER_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
-/** What the scheduler role may do with its dead-letter queue. */
-export const SCHEDULER_DLQ_ACTIONS = ['sqs:SendMessage'] as const;
+/** Sending a failed invocation to a dead-letter queue (the scheduler role's, and Lambda's on-failure destination). */
+export const DLQ_SEND_ACTIONS = ['sqs:SendMessage'] as const;
 
 /** Properties of {@link InvokeFunctionTarget}. */
 export interface InvokeFunctionTargetProps {
@@ -64,7 +64,7 @@ export class InvokeFunctionTarget implements scheduler.IScheduleTarget {
     const { role, deadLetterQueue } = this.props;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...SCHEDULER_INVOKE_ACTIONS], resources: [this.fn.functionArn] }));
     if (deadLetterQueue) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...SCHEDULER_DLQ_ACTIONS], resources: [deadLetterQueue.queueArn] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...DLQ_SEND_ACTIONS], resources: [deadLetterQueue.queueArn] }));
     }
     return {
       arn: this.fn.functionArn,

@@ -3,14 +3,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CERT_KINDS, type CertKind } from '../../functions/core/certs/thresholds';
 import { SEVERITIES } from '../../functions/core/shared/severity';
 import { secretNameOf } from '../../functions/core/shared/secret-name';
+import { METRICS_NAMESPACE, jobServiceName } from './consul-function';
 
-/** Namespace of the EMF metrics the handlers emit (METRICS_NAMESPACE of backup-dashboard.ts, which imports this file). */
-const NAMESPACE = 'ConsulOps';
 /** Powertools service names, the `service` dimension of each handler's metrics. */
 export const OPS_METRICS_SERVICES = {
-  certs: 'consul-ops-check-certs',
-  intentions: 'consul-ops-audit-intentions',
-  rotation: 'consul-ops-rotate-token',
+  certs: jobServiceName('check-certs'),
+  intentions: jobServiceName('audit-intentions'),
+  rotation: jobServiceName('rotate-token'),
 } as const;
 /** The check-certs metric of each certificate kind. */
 const CERT_METRIC_NAMES: Record<CertKind, string> = { 'ca-root': 'CertMinDaysLeftCaRoot', leaf: 'CertMinDaysLeftLeaf', proxy: 'CertMinDaysLeftProxy', endpoint: 'CertMinDaysLeftEndpoint' };
@@ -126,5 +125,5 @@ function daysSinceRotation(cluster: string, secretName: string, index: number, p
 }
 
 function opsMetric(metricName: string, dimensionsMap: Record<string, string>, statistic: string, period: Duration): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap, statistic, period });
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic, period });
 }

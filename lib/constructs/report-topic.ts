@@ -11,14 +11,10 @@ import { isSeverity, type Severity } from '../../functions/core/shared/severity'
 export const REPORT_PUBLISH_ACTIONS = ['sns:Publish'] as const;
 /** What a publisher needs on the topic's key: SNS asks KMS for a data key and decrypts it on the publisher's behalf. */
 export const REPORT_KEY_PUBLISH_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
-/** What CloudWatch alarms need on the key to publish to an encrypted topic (per the CloudWatch docs). */
-export const CLOUDWATCH_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'] as const;
-
 /** Properties of {@link ReportTopic}. */
 export interface ReportTopicProps {
   /**
-   * The key that encrypts messages at rest. A `kms.Key` created in this app gets a key-policy statement that lets
-   * CloudWatch alarms publish; for an imported key, add that statement yourself.
+   * The key that encrypts messages at rest.
    * @default - a new key with yearly rotation
    */
   readonly encryptionKey?: kms.IKey;
@@ -53,17 +49,6 @@ export class ReportTopic extends Construct {
     this.encryptionKey =
       props.encryptionKey ??
       new kms.Key(this, 'Key', { description: 'consul-ops: encrypts reports', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    if (this.encryptionKey instanceof kms.Key) {
-      this.encryptionKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: [...CLOUDWATCH_KEY_ACTIONS],
-          // In a key policy "*" means this key.
-          resources: ['*'],
-        }),
-      );
-    }
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'consul-ops reports',
@@ -80,21 +65,22 @@ export class ReportTopic extends Construct {
   }
 
   /** Lets `grantee` publish reports (`sns:Publish` plus the key use SNS makes on its behalf). */
-  grantPublish(grantee: iam.IGrantable): iam.Grant {
-    const publish = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: [...REPORT_PUBLISH_ACTIONS],
-      resourceArns: [this.topic.topicArn],
-      resource: this.topic,
-    });
-    const key = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: [...REPORT_KEY_PUBLISH_ACTIONS],
-      resourceArns: [this.encryptionKey.keyArn],
-      resource: this.encryptionKey,
-      resourceSelfArns: ['*'],
-      conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
-    });
-    return publish.combine(key);
+  grantPublish(grantee: iam.IGrantable): void {
+    grantPublishReports(grantee, this.topic, this.encryptionKey);
   }
+}
+
+/**
+ * Lets `grantee` publish to an encrypted topic: `sns:Publish` on it, and the key use SNS makes on the publisher's
+ * behalf (through SNS only). Works for the topic of this stack and for one imported into a cluster stack.
+ */
+export function grantPublishReports(grantee: iam.IGrantable, topic: sns.ITopic, key: kms.IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...REPORT_PUBLISH_ACTIONS], resources: [topic.topicArn] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...REPORT_KEY_PUBLISH_ACTIONS],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,21 +10,20 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InvalidInputError } from '../../functions/core/shared/errors';
 import { SLACK_FORWARDER_ENV } from '../../functions/handlers/slack-forwarder-env';
+import { SECRET_ARN } from '../config/schema-fields';
+import { DLQ_SEND_ACTIONS, SECRET_READ_ACTIONS, acknowledgeNodeRuntime, jobServiceName } from './consul-function';
+import { LOG_WRITE_ACTIONS } from './vpc-function-role';
 import { PROJECT_ROOT, snapshotBundling } from './function-bundling';
-
-/** Reading the webhook URL secret. */
-export const WEBHOOK_SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
-/** Writing the function's own log group. */
-export const FORWARDER_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
-/** Lambda's async-invoke failure destination. */
-export const FORWARDER_DLQ_ACTIONS = ['sqs:SendMessage'] as const;
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 /** Properties of {@link SlackForwarder}. */
 export interface SlackForwarderProps {
   /** The secret whose string is the Slack incoming-webhook URL (or JSON `{"webhookUrl": "…"}`). */
   readonly webhookSecretArn: string;
+  /**
+   * Customer-managed key of the webhook secret: the forwarder gets `kms:Decrypt` on it through Secrets Manager.
+   * @default - the secret uses the AWS managed key
+   */
+  readonly webhookKmsKeyArn?: string;
   /** Topics forwarded to Slack, unfiltered (every severity). */
   readonly topics: readonly sns.ITopic[];
   /**
@@ -79,9 +78,12 @@ export class SlackForwarder extends Construct {
       inlinePolicies: {
         Runtime: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({ actions: [...FORWARDER_LOG_ACTIONS], resources: [logGroup.logGroupArn] }),
-            new iam.PolicyStatement({ actions: [...WEBHOOK_SECRET_READ_ACTIONS], resources: [props.webhookSecretArn] }),
-            new iam.PolicyStatement({ actions: [...FORWARDER_DLQ_ACTIONS], resources: [this.deadLetterQueue.queueArn] }),
+            new iam.PolicyStatement({ actions: [...LOG_WRITE_ACTIONS], resources: [logGroup.logGroupArn] }),
+            new iam.PolicyStatement({ actions: [...SECRET_READ_ACTIONS], resources: [props.webhookSecretArn] }),
+            new iam.PolicyStatement({ actions: [...DLQ_SEND_ACTIONS], resources: [this.deadLetterQueue.queueArn] }),
+            ...(props.webhookKmsKeyArn
+              ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.webhookKmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } } })]
+              : []),
           ],
         }),
       },
@@ -105,14 +107,11 @@ export class SlackForwarder extends Construct {
       maxEventAge: Duration.hours(6),
       bundling: snapshotBundling(),
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'consul-ops-slack-forwarder',
+        POWERTOOLS_SERVICE_NAME: jobServiceName('slack-forwarder'),
         [SLACK_FORWARDER_ENV.webhookSecretArn]: props.webhookSecretArn,
       },
     });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is deliberate: it is the runtime the handlers are built (esbuild target node22) and tested for; nodejs24.x comes with the move of local tooling to Node 24.',
-    });
+    acknowledgeNodeRuntime(this.function);
     for (const topic of props.topics) {
       topic.addSubscription(new subscriptions.LambdaSubscription(this.function, { deadLetterQueue: this.deadLetterQueue }));
     }

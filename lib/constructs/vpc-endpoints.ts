@@ -1,16 +1,17 @@
-import { Fn } from 'aws-cdk-lib';
+import { Fn, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { InvalidInputError } from '../../functions/core/shared/errors';
-import { importSubnet } from './cluster-network';
 
-/** The interface endpoints a take-snapshot function needs when its subnets have no NAT. */
+/**
+ * The interface endpoints the functions call when their subnets have no NAT: Secrets Manager (Consul token and CA
+ * bundle, rotation) and SNS (reports). Nothing else: logs and EMF metrics leave through Lambda's own service, not
+ * the function's network interface, and KMS is called by S3, SNS and Secrets Manager on the functions' behalf, so
+ * KMS, CloudWatch and CloudWatch Logs endpoints would only cost money in every zone.
+ */
 export const INTERFACE_ENDPOINT_SERVICES = {
   SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
   Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
-  Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
-  CloudWatchMonitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
-  CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
 } as const;
 
 /** Properties of {@link BackupVpcEndpoints}. */
@@ -26,10 +27,13 @@ export interface BackupVpcEndpointsProps {
 }
 
 /**
- * Private access to AWS APIs for Lambdas in subnets without NAT: an S3 gateway endpoint, and Secrets Manager, SNS,
- * KMS, CloudWatch Monitoring and CloudWatch Logs interface endpoints with private DNS. One per VPC. The endpoints get
- * their own security group that admits HTTPS from the clients' groups, so the imported groups are never modified.
- * Fails to deploy if the VPC already has a private-DNS endpoint for one of these services.
+ * Private access to the AWS APIs the functions call, for Lambdas in subnets without NAT: an S3 gateway endpoint, and
+ * Secrets Manager and SNS interface endpoints with private DNS. One set per VPC. The endpoints get their own security
+ * group that admits HTTPS from the clients' groups, so the imported groups are never modified.
+ *
+ * VPC prerequisites (README "Deploying"): `enableDnsSupport` and `enableDnsHostnames` on (private DNS needs both), no
+ * private-DNS endpoint for these services in the VPC already (the deploy fails on a duplicate private hosted zone),
+ * and route tables without another S3 gateway endpoint route.
  */
 export class BackupVpcEndpoints extends Construct {
   /** The security group of the interface endpoints. */
@@ -74,4 +78,17 @@ export class BackupVpcEndpoints extends Construct {
       });
     }
   }
+}
+
+/**
+ * Imports a subnet by id and zone without a lookup. Its route table is unknown on purpose, and the CDK warning about
+ * that is acknowledged: interface endpoints need only the subnet id (the S3 gateway endpoint takes route table ids).
+ */
+function importSubnet(scope: Construct, id: string, subnetId: string, availabilityZone: string): ec2.ISubnet {
+  const subnet = ec2.Subnet.fromSubnetAttributes(scope, id, { subnetId, availabilityZone });
+  Validations.of(subnet).acknowledge({
+    id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+    reason: 'Interface endpoints need only subnet ids; the S3 gateway endpoint takes network.routeTableIds instead.',
+  });
+  return subnet;
 }

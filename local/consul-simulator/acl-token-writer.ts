@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isExpired, RESERVED_ID_PREFIX } from './acl-resolver';
 import { TemplatedPolicyInput, templatedPolicyHashParts, validateTemplatedPolicies } from './acl-templated-policies';
-import { formatGoDuration, isUuid, newUuid, nowRfc3339Nano, parseGoDuration } from './go-format';
+import { formatGoDuration, isUuid, newUuid, nowRfc3339Nano, parseGoDuration, rfc3339Nano } from './go-format';
 import { aclNotFound, rpcError } from './http-errors';
 import { AclTokenRecord, IdLink, NodeIdentity, ServiceIdentity } from './store';
 import { SimulatorCore } from './types';
@@ -58,7 +58,8 @@ function expirationOf(input: TokenInput, now: Date): string | undefined {
   if (ttl < 0) throw rpcError(`Token Expiration TTL '${formatGoDuration(ttl)}' should be > 0`);
   let expiration = input.ExpirationTime;
   if (expiration !== undefined && ttl !== 0) throw rpcError('Token Expiration TTL and Expiration Time cannot both be set');
-  if (expiration === undefined && ttl !== 0) expiration = new Date(now.getTime() + ttl).toISOString();
+  // Stored as Go renders it (RFC3339Nano, trailing zeros trimmed), so a snapshot round trip keeps the text.
+  if (expiration === undefined && ttl !== 0) expiration = rfc3339Nano(new Date(now.getTime() + ttl));
   if (expiration === undefined) return undefined;
   const expiresIn = Date.parse(expiration) - now.getTime();
   if (expiresIn < 0) throw rpcError('ExpirationTime cannot be before CreateTime');

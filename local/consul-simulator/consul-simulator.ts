@@ -9,15 +9,13 @@
  * sim.faults.inject({ path: '/v1/snapshot', kind: 'reset-mid-stream', afterBytes: 4096, times: 1 });
  * await sim.stop();
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AclReplication } from './acl-replication';
-import { ANONYMOUS_ACCESSOR_ID, GLOBAL_MANAGEMENT_POLICY_ID, GLOBAL_MANAGEMENT_RULES } from './acl-resolver';
-import { tokenHash } from './acl-token-writer';
+import { bootstrapCluster } from './bootstrap';
 import { ConnectCa, DEFAULT_CA_CONFIG } from './ca';
-import { registerService } from './catalog';
 import { FaultInjector } from './faults';
-import { isUuid, newUuid, nowRfc3339Nano } from './go-format';
+import { isUuid, newUuid } from './go-format';
 import { GrpcTlsListener, startGrpcTlsListener } from './grpc-tls';
 import { buildRouter } from './routes';
 import { createRequestHandler, listen, RecordedRequest } from './server';
@@ -67,6 +65,7 @@ function resolveOptions(o: ConsulSimulatorOptions, profile: ConsulProfile): Reso
     agentKind: o.agentKind ?? 'server',
     tls: o.tls,
     snapshotStateBytes: o.snapshotStateBytes,
+    snapshotCompressibility: o.snapshotCompressibility ?? 'realistic',
     gzipLevel: o.gzipLevel,
     agentDefaultToken: o.agentDefaultToken,
     primaryDatacenter: o.primaryDatacenter ?? datacenter,
@@ -74,49 +73,6 @@ function resolveOptions(o: ConsulSimulatorOptions, profile: ConsulProfile): Reso
     grpcPort: o.grpcPort ?? 8502,
     grpcTls: o.grpcTls,
   };
-}
-
-
-/** Writes what a freshly bootstrapped cluster has: builtin policy, anonymous and management tokens, consul service. */
-function bootstrap(core: SimulatorCore, managementSecret: string): { accessorId: string; secretId: string } {
-  const store = core.store;
-  registerService(core, { name: 'consul', id: 'consul', port: 8300 });
-  if (!core.options.aclsEnabled) return { accessorId: '', secretId: '' };
-  const policyIndex = store.commit('acl-policies');
-  store.policies.set(GLOBAL_MANAGEMENT_POLICY_ID, {
-    ID: GLOBAL_MANAGEMENT_POLICY_ID,
-    Name: 'global-management',
-    Description: 'Builtin Policy that grants unlimited access',
-    Rules: GLOBAL_MANAGEMENT_RULES,
-    Datacenters: [],
-    Hash: createHash('sha256').update(GLOBAL_MANAGEMENT_RULES).digest('base64'),
-    CreateIndex: policyIndex,
-    ModifyIndex: policyIndex,
-  });
-  const seed = (accessor: string, secret: string, description: string, policies: string[]) => {
-    const index = store.commit('acl-tokens');
-    const token = {
-      AccessorID: accessor,
-      SecretID: secret,
-      Description: description,
-      Policies: policies.map((ID) => ({ ID })),
-      Roles: [],
-      ServiceIdentities: [],
-      NodeIdentities: [],
-      Local: false,
-      AuthMethod: '',
-      CreateTime: nowRfc3339Nano(core.now()),
-      Hash: '',
-      CreateIndex: index,
-      ModifyIndex: index,
-    };
-    token.Hash = tokenHash(token);
-    store.tokens.set(accessor, token);
-  };
-  seed(ANONYMOUS_ACCESSOR_ID, 'anonymous', 'Anonymous Token', []);
-  const accessorId = newUuid();
-  seed(accessorId, managementSecret, 'Initial Management Token', [GLOBAL_MANAGEMENT_POLICY_ID]);
-  return { accessorId, secretId: managementSecret };
 }
 
 /** Starts a simulator; stop it with `stop()`. */
@@ -154,7 +110,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     now,
   };
   await ca.init();
-  const managementToken = bootstrap(core, options.managementSecretId ?? newUuid());
+  const managementToken = bootstrapCluster(core, options.managementSecretId ?? newUuid());
   const requests: RecordedRequest[] = [];
   const grpcTls: GrpcTlsListener | undefined = resolved.grpcTls ? await startGrpcTlsListener(resolved.host, resolved.grpcTls) : undefined;
   runtime.grpcTlsPort = grpcTls?.port;

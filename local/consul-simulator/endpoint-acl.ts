@@ -11,6 +11,12 @@ export interface AclRule {
   readonly resource: AclResource;
   readonly level: AccessLevel;
   readonly name?: string;
+  /**
+   * `KeyWritePrefix`: the level on `name` as a prefix AND on every more specific rule under it (a recursive KV
+   * delete must not remove a key the token may not write).
+   * @default false
+   */
+  readonly prefix?: boolean;
 }
 
 /** What a check can see of the request; handlers add what they learn (config-entry kind/name, list items). */
@@ -21,12 +27,24 @@ export interface AclSubject {
   /** The agent's node name. */
   readonly nodeName: string;
   readonly kind?: string;
+  /** The object checked: service, config-entry or node name, KV key (default for KV rows: the path's key). */
   readonly name?: string;
   readonly node?: string;
+  /** The operation of a transaction (`set`, `get`, `delete-tree`, …). */
+  readonly verb?: string;
 }
 
-/** How an endpoint checks: not at all, the presented secret itself, refuse, or filter results. */
-export type AclMode = 'none' | 'token-self' | 'require' | 'filter';
+/**
+ * How an endpoint checks: not at all, the presented secret itself, refuse (403), filter results, or each operation
+ * of the request on its own (`/v1/txn`: a denied operation is that operation's error in a 409, not a 403).
+ */
+export type AclMode = 'none' | 'token-self' | 'require' | 'filter' | 'per-operation';
+
+/**
+ * Distinguishes several checks on one pattern and method: `list` (`GET /v1/config/:kind`, `GET /v1/kv/?recurse`),
+ * `keys` (`?keys`), `tree` (`DELETE /v1/kv/?recurse`), `results` (the results of `/v1/txn`).
+ */
+export type AclVariant = 'list' | 'keys' | 'tree' | 'results';
 
 /** One row of {@link ENDPOINT_ACL}. */
 export interface EndpointAclRow {
@@ -35,8 +53,8 @@ export interface EndpointAclRow {
   /** The router pattern serving it. */
   readonly pattern: string;
   readonly method: string;
-  /** Distinguishes two checks on one pattern and method (`list` for `GET /v1/config/:kind`). */
-  readonly variant?: 'list';
+  /** Distinguishes several checks on one pattern and method. */
+  readonly variant?: AclVariant;
   readonly mode: AclMode;
   /** The permissions (all must hold); empty for `none` and `token-self`. */
   readonly rules: (s: AclSubject) => AclRule[];
@@ -44,6 +62,7 @@ export interface EndpointAclRow {
 }
 
 const rule = (resource: AclResource, level: AccessLevel, name?: string): AclRule => ({ resource, level, ...(name === undefined ? {} : { name }) });
+const keyRule = (level: AccessLevel, prefix = false) => (s: AclSubject): AclRule[] => [{ ...rule('key', level, s.name ?? s.suffix), ...(prefix ? { prefix } : {}) }];
 const nothing = (): AclRule[] => [];
 const decoded = (s: AclSubject): string => decodeURIComponent(s.suffix);
 const destination = (s: AclSubject): string => s.query.get('destination') ?? '';
@@ -87,6 +106,61 @@ function aclObjectRows(kind: 'token' | 'policy' | 'role'): EndpointAclRow[] {
     row(`GET /v1/acl/${plural}`, `/v1/acl/${plural}`, 'GET', 'require', ACL_READ),
   ];
 }
+
+const KVS = 'agent/consul/kvs_endpoint.go';
+
+/** `/v1/kv/*`: the key in the path (`:prefix` for the recursive forms), per entry for lists. */
+const KV_ROWS: readonly EndpointAclRow[] = [
+  { endpoint: 'GET /v1/kv/:key', pattern: '/v1/kv/', method: 'GET', mode: 'require', rules: keyRule('read'), source: `${KVS} KVS.Get: KeyRead after the lookup (a missing key is denied too)` },
+  {
+    endpoint: 'GET /v1/kv/:prefix?recurse',
+    pattern: '/v1/kv/',
+    method: 'GET',
+    variant: 'list',
+    mode: 'filter',
+    rules: keyRule('read'),
+    source: `${KVS} KVS.List: FilterDirEnt drops entries without key:read (no key:list check: acl_enable_key_list_policy off)`,
+  },
+  { endpoint: 'GET /v1/kv/:prefix?keys', pattern: '/v1/kv/', method: 'GET', variant: 'keys', mode: 'filter', rules: keyRule('read'), source: `${KVS} KVS.ListKeys: keys filtered by key:read` },
+  { endpoint: 'PUT /v1/kv/:key', pattern: '/v1/kv/', method: 'PUT', mode: 'require', rules: keyRule('write'), source: `${KVS} kvsPreApply: KeyWrite on the key` },
+  { endpoint: 'DELETE /v1/kv/:key', pattern: '/v1/kv/', method: 'DELETE', mode: 'require', rules: keyRule('write'), source: `${KVS} kvsPreApply: KeyWrite on the key` },
+  {
+    endpoint: 'DELETE /v1/kv/:prefix?recurse',
+    pattern: '/v1/kv/',
+    method: 'DELETE',
+    variant: 'tree',
+    mode: 'require',
+    rules: keyRule('write', true),
+    source: `${KVS} kvsPreApply (delete-tree): KeyWritePrefixAllowed, write on the prefix and every rule under it`,
+  },
+];
+
+/** `kvsPreApply` per transaction verb: gets are filtered on output instead; check-index/-session read; the rest write. */
+function txnOperationRules(s: AclSubject): AclRule[] {
+  if (s.verb === 'get' || s.verb === 'get-tree') return [];
+  if (s.verb === 'check-index' || s.verb === 'check-session') return [rule('key', 'read', s.name)];
+  return [{ ...rule('key', 'write', s.name), ...(s.verb === 'delete-tree' ? { prefix: true } : {}) }];
+}
+
+const TXN_ROWS: readonly EndpointAclRow[] = [
+  {
+    endpoint: 'PUT /v1/txn',
+    pattern: '/v1/txn',
+    method: 'PUT',
+    mode: 'per-operation',
+    rules: txnOperationRules,
+    source: 'agent/consul/txn_endpoint.go preCheck: kvsPreApply per KV op, a denial becomes that op\'s TxnError (409)',
+  },
+  {
+    endpoint: 'PUT /v1/txn (results)',
+    pattern: '/v1/txn',
+    method: 'PUT',
+    variant: 'results',
+    mode: 'filter',
+    rules: (s) => [rule('key', 'read', s.name)],
+    source: 'agent/consul/txn_endpoint.go Apply/Read: FilterTxnResults drops KV results without key:read',
+  },
+];
 
 /** Every endpoint the simulator serves, with the permission Consul checks there. */
 export const ENDPOINT_ACL: readonly EndpointAclRow[] = [
@@ -231,10 +305,11 @@ export const ENDPOINT_ACL: readonly EndpointAclRow[] = [
     source:
       'Catalog.ServiceNodes (Connect): service:read on :service or an empty answer; then filterServiceNodes per proxy ' +
       '(node:read and service:read on the proxy)',
-  },
+  },  ...KV_ROWS,
+  ...TXN_ROWS,
 ];
 
 /** The row of an endpoint, or `undefined` when the table has none (a simulator bug the contract test catches). */
-export function endpointAclRow(pattern: string, method: string, variant?: 'list'): EndpointAclRow | undefined {
+export function endpointAclRow(pattern: string, method: string, variant?: AclVariant): EndpointAclRow | undefined {
   return ENDPOINT_ACL.find((r) => r.pattern === pattern && r.method === method && r.variant === variant);
 }

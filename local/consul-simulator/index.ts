@@ -9,4 +9,7 @@ export type { FaultKind, FaultSpec, InjectedFault } from './faults';
 export { SimulatorState } from './state-api';
 export type { RecordedRequest } from './server';
 export type { IssuedLeaf, Validity, RotateRootOptions } from './ca';
-export { decodeSimulatorState, encodeSimulatorState } from './snapshot-state';
+export { syntheticStateStream, SYNTHETIC_KEY_PREFIX } from './synthetic-state';
+export type { Compressibility, SyntheticStateOptions } from './synthetic-state';
+export type { StateBinFeatures } from './state-schemas';
+export type { StoreTables } from './store';

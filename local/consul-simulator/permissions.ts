@@ -3,7 +3,8 @@
  * exact-then-longest-prefix matches and falls back to the ACL default policy. `acl:*` never falls back to an allow
  * default (Consul's `allowAll` authorizer has `allowManage: false`); the snapshot permission is `acl:write`.
  */
-import { AccessLevel, AclResource, permissionDenied } from './http-errors';
+import type { AclRule } from './endpoint-acl';
+import { AccessLevel, AclResource } from './http-errors';
 import { emptyRules, NamedRules, ParsedRules, RuleLevel } from './policy-rules';
 
 /** Settings that decide what happens when no rule matches. */
@@ -39,9 +40,22 @@ export class Authorizer {
     return found !== 'deny' && RANK[found] >= RANK[level];
   }
 
-  /** Throws Consul's 403 permission-denied error unless {@link allowed}. */
-  require(resource: AclResource, level: AccessLevel, name?: string): void {
-    if (!this.allowed(resource, level, name)) throw permissionDenied(this.accessorId, resource, level, name);
+  /**
+   * `KeyWritePrefix`-style check (recursive KV deletes): `level` on the prefix itself and no more specific rule under
+   * the prefix granting less.
+   */
+  allowedUnderPrefix(resource: AclResource, level: AccessLevel, prefix: string): boolean {
+    if (!this.allowed(resource, level, prefix)) return false;
+    if (!this.settings.aclsEnabled || this.management) return true;
+    const rules = this.rules.named.get(resource);
+    if (!rules) return true;
+    const under = [...rules.exact.entries(), ...rules.prefix.entries()].filter(([name]) => name.startsWith(prefix) && name !== prefix);
+    return under.every(([, l]) => l !== 'deny' && RANK[l] >= RANK[level]);
+  }
+
+  /** True when the token holds one `ENDPOINT_ACL` rule (a `prefix` rule through {@link allowedUnderPrefix}). */
+  allowsRule(rule: AclRule): boolean {
+    return rule.prefix ? this.allowedUnderPrefix(rule.resource, rule.level, rule.name ?? '') : this.allowed(rule.resource, rule.level, rule.name);
   }
 
   /** The intention default when no intention matches: allow when ACLs are off, else the ACL default policy. */

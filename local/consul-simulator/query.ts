@@ -3,6 +3,7 @@
  * datacenter and leader checks, blocking waits and the `setMeta` headers (`X-Consul-Index` ≥ 1,
  * `X-Consul-KnownLeader`, `X-Consul-LastContact`).
  */
+import { ANONYMOUS_ACCESSOR_ID } from './acl-resolver';
 import { goJson, parseGoDuration } from './go-format';
 import { badRequest, ConsulHttpError, noLeader } from './http-errors';
 import { jsonText, Reply } from './reply';
@@ -100,4 +101,13 @@ export function jsonReply(ctx: RequestContext, value: unknown, headers: Record<s
 /** A JSON query reply with the query-meta headers for `index`. */
 export function queryReply(ctx: RequestContext, value: unknown, index: number, headers: Record<string, string> = {}): Reply {
   return jsonReply(ctx, value, { ...queryMetaHeaders(ctx.core, index), ...headers });
+}
+
+/**
+ * `X-Consul-Results-Filtered-By-ACLs: true` when ACLs removed results, except for the anonymous token (Consul hides
+ * the header from it so that it cannot learn what exists).
+ */
+export function resultsFilteredHeader(ctx: RequestContext, filtered: boolean): Record<string, string> {
+  const anonymous = ctx.token()?.AccessorID === ANONYMOUS_ACCESSOR_ID;
+  return filtered && !anonymous ? { 'X-Consul-Results-Filtered-By-ACLs': 'true' } : {};
 }

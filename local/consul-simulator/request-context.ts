@@ -5,8 +5,9 @@
 import { IncomingMessage } from 'node:http';
 import { AclTokenRecord } from './store';
 import { authorizerFor, findTokenBySecret, resolveToken } from './acl-resolver';
-import { AclSubject, endpointAclRow, EndpointAclRow } from './endpoint-acl';
+import { AclSubject, AclVariant, endpointAclRow, EndpointAclRow } from './endpoint-acl';
 import { FaultSpec } from './faults';
+import { permissionDenied, permissionDeniedText } from './http-errors';
 import { Authorizer } from './permissions';
 import type { Route } from './router';
 import { SimulatorCore } from './types';
@@ -68,7 +69,7 @@ export class RequestContext {
   }
 
   /** The endpoint's row in the ACL table (`variant` picks e.g. the list form of `GET /v1/config/`). */
-  aclRow(variant?: 'list'): EndpointAclRow | undefined {
+  aclRow(variant?: AclVariant): EndpointAclRow | undefined {
     return this.route ? endpointAclRow(this.route.pattern, this.method, variant) : undefined;
   }
 
@@ -80,13 +81,15 @@ export class RequestContext {
   /**
    * Enforces this endpoint's ACL row here (call it where Consul checks): `require` rows resolve the token (403 `ACL
    * not found`) and throw Consul's 403 for the first missing permission; `none` and `token-self` rows only mark the
-   * check as done.
+   * check as done. `variant` picks e.g. the recursive form of `DELETE /v1/kv/`.
    */
-  enforceAcl(extra: Partial<AclSubject> = {}): void {
-    const row = this.requiredRow(undefined, ['none', 'token-self', 'require']);
+  enforceAcl(extra: Partial<AclSubject> = {}, variant?: AclVariant): void {
+    const row = this.requiredRow(variant, ['none', 'token-self', 'require']);
     if (row.mode === 'require') {
       const authz = this.authorize();
-      for (const r of row.rules(this.aclSubject(extra))) authz.require(r.resource, r.level, r.name);
+      for (const r of row.rules(this.aclSubject(extra))) {
+        if (!authz.allowsRule(r)) throw permissionDenied(authz.accessorId, r.resource, r.level, r.name);
+      }
     }
     this.aclEnforced = row;
   }
@@ -95,14 +98,28 @@ export class RequestContext {
    * For `filter` rows: resolves the token (403 `ACL not found`) and returns a predicate telling whether one result
    * (described by `kind`/`name`/`node`) may be shown.
    */
-  aclFilter(variant?: 'list'): (item: Partial<AclSubject>) => boolean {
+  aclFilter(variant?: AclVariant): (item: Partial<AclSubject>) => boolean {
     const row = this.requiredRow(variant, ['filter']);
     const authz = this.authorize();
     this.aclEnforced = row;
-    return (item) => row.rules(this.aclSubject(item)).every((r) => authz.allowed(r.resource, r.level, r.name));
+    return (item) => row.rules(this.aclSubject(item)).every((r) => authz.allowsRule(r));
   }
 
-  private requiredRow(variant: 'list' | undefined, modes: readonly string[]): EndpointAclRow {
+  /**
+   * For `per-operation` rows (`/v1/txn`): resolves the token (403 `ACL not found`) and returns, for one operation
+   * (`verb`/`name`), Consul's permission-denied text for the first permission the token lacks, or `undefined`.
+   */
+  aclOperations(): (op: Partial<AclSubject>) => string | undefined {
+    const row = this.requiredRow(undefined, ['per-operation']);
+    const authz = this.authorize();
+    this.aclEnforced = row;
+    return (op) => {
+      const missing = row.rules(this.aclSubject(op)).find((r) => !authz.allowsRule(r));
+      return missing && permissionDeniedText(authz.accessorId, missing.resource, missing.level, missing.name);
+    };
+  }
+
+  private requiredRow(variant: AclVariant | undefined, modes: readonly string[]): EndpointAclRow {
     const row = this.aclRow(variant);
     if (!row || !modes.includes(row.mode)) {
       throw new Error(`simulator bug: no ${modes.join('/')} ACL row for ${this.method} ${this.route?.pattern ?? this.path}`);

@@ -9,8 +9,10 @@ import { caRoutes } from './ca-routes';
 import { catalogRoutes } from './catalog';
 import { configEntryRoutes } from './config-entries';
 import { intentionRoutes } from './intention-routes';
+import { kvRoutes } from './kv-routes';
 import { Route, Router } from './router';
 import { snapshotRoutes } from './snapshot';
+import { txnRoutes } from './txn-routes';
 
 /** All routes, in registration order. */
 export function simulatorRoutes(): Route[] {
@@ -22,6 +24,8 @@ export function simulatorRoutes(): Route[] {
     ...intentionRoutes,
     ...caRoutes,
     ...catalogRoutes,
+    ...kvRoutes,
+    ...txnRoutes,
     ...agentRoutes,
   ];
 }

@@ -1,11 +1,11 @@
 /**
- * `/v1/snapshot` (consul-api.md §1): GET streams a real archive of the simulator state (query-meta headers first,
- * `X-Consul-Index` = the snapshot's raft index); PUT verifies the streamed upload with Consul's exact error texts and,
- * for simulator archives, replaces the state.
+ * `/v1/snapshot` (consul-api.md §1): GET streams a real archive whose state.bin holds the simulator's state in
+ * Consul's record format (query-meta headers first, `X-Consul-Index` = the snapshot's raft index); PUT verifies the
+ * streamed upload with Consul's exact error texts, applies raft's version check, decodes state.bin like the FSM and
+ * replaces the whole state (ACLs included), or drops the connection where Consul's leader would panic.
  */
 import { Readable } from 'node:stream';
 import { verifySnapshotStream } from '../../functions/core/snapshot-archive';
-import { syntheticStateStream } from './synthetic-state';
 import { writeSnapshotArchive } from './archive-writer';
 import { RAFT_CONFIGURATION_INDEX } from './agent-routes';
 import { ConsulHttpError, noLeader } from './http-errors';
@@ -14,7 +14,9 @@ import { checkDatacenter, queryMetaHeaders } from './query';
 import { Reply, textReply } from './reply';
 import { RequestContext } from './request-context';
 import { Route } from './router';
-import { encodeSimulatorState, extractSimulatorState, teeStream } from './snapshot-state';
+import { decodeArchiveState, teeStream } from './snapshot-restore';
+import { encodeState } from './state-bin-writer';
+import { minimumSyntheticKvBytes, SYNTHETIC_KEY_PREFIX, syntheticKvStream } from './synthetic-state';
 import { SimulatorCore } from './types';
 
 /** Legacy raft peer list: msgpack array with the one server address, as meta.json's `Peers` carries it. */
@@ -39,15 +41,23 @@ function snapshotMeta(core: SimulatorCore) {
   };
 }
 
-/** state.bin: the serialized state, padded with synthetic bytes up to `snapshotStateBytes` (streamed). */
+/**
+ * state.bin: the store's records in persist order; with `snapshotStateBytes`, synthetic KVS records (keys under
+ * `_synthetic/`) fill it to exactly that size, streamed between the real KV records. Below the smallest record that
+ * fits, the state stays at its real size.
+ */
 function stateSource(core: SimulatorCore): { size: number; stream: Readable } {
-  const serialized = encodeSimulatorState(core.store.toPersisted());
   const target = core.options.snapshotStateBytes ?? 0;
-  if (target <= serialized.length) return { size: serialized.length, stream: Readable.from([serialized]) };
-  const padding = syntheticStateStream(target - serialized.length, core.store.index);
+  const encoded = encodeState(core.store.tables(), { features: core.profile.features, splitBeforeKey: SYNTHETIC_KEY_PREFIX });
+  const real = encoded.head.length + encoded.tail.length;
+  const index = Math.max(1, encoded.lastIndex);
+  const fill = target - real;
+  if (fill < minimumSyntheticKvBytes(index)) return { size: real, stream: Readable.from([encoded.head, encoded.tail]) };
+  const filler = syntheticKvStream({ bytes: fill, compressibility: core.options.snapshotCompressibility, seed: index, index });
   async function* chain() {
-    yield serialized;
-    for await (const chunk of padding) yield chunk as Buffer;
+    yield encoded.head;
+    for await (const chunk of filler) yield chunk as Buffer;
+    yield encoded.tail;
   }
   return { size: target, stream: Readable.from(chain()) };
 }
@@ -83,25 +93,30 @@ async function restoreHandler(ctx: RequestContext): Promise<Reply> {
   if (stale) throw new ConsulHttpError(500, 'stale not allowed for restore');
   const [forVerify, forState] = teeStream(ctx.req, (n) => (ctx.bytesIn += n));
   const verifying = verifySnapshotStream(forVerify).finally(() => forVerify.resume());
-  const [verified, state] = await Promise.allSettled([verifying, extractSimulatorState(forState)]);
-  if (verified.status === 'rejected') {
-    const err = verified.reason as { context?: { consulMessage?: unknown }; message?: string };
+  const [verified, decoded] = await Promise.all([verifying.then((v) => ({ v }), (e: unknown) => ({ e })), decodeArchiveState(forState, ctx.core.profile.features)]);
+  if ('e' in verified) {
+    const err = verified.e as { context?: { consulMessage?: unknown }; message?: string };
     const message = err.context?.consulMessage;
     throw new ConsulHttpError(500, typeof message === 'string' ? message : String(err.message ?? err));
   }
-  const restored = state.status === 'fulfilled' ? state.value : undefined;
   const core = ctx.core;
-  if (restored) {
-    core.store.replaceWith(restored);
-    core.ca.clearLeafCache();
+  const meta = verified.v.meta;
+  const record = { archiveSha256: verified.v.archiveSha256, archiveBytes: verified.v.archiveBytes, index: Number(meta.Index), at: core.now() };
+  // hashicorp/raft restoreUserSnapshot: SnapshotVersionMin 0 … SnapshotVersionMax 1.
+  if (meta.Version !== 0 && meta.Version !== 1) {
+    core.runtime.restores.push({ ...record, stateReplaced: false, error: `unsupported snapshot version ${meta.Version}` });
+    throw new ConsulHttpError(500, `Raft error when restoring snapshot: unsupported snapshot version ${meta.Version}`);
   }
-  core.runtime.restores.push({
-    archiveSha256: verified.value.archiveSha256,
-    archiveBytes: verified.value.archiveBytes,
-    index: Number(verified.value.meta.Index),
-    stateReplaced: restored !== undefined,
-    at: core.now(),
-  });
+  if (!decoded.tables) {
+    // raft panics ("failed to restore snapshot: …") when the FSM refuses a user snapshot: the leader process dies and
+    // the client's connection closes without an answer. The simulator keeps serving its old state.
+    core.runtime.restores.push({ ...record, stateReplaced: false, error: `failed to restore snapshot: ${decoded.fsmError}` });
+    ctx.req.socket.destroy();
+    return textReply(500, '');
+  }
+  core.store.replaceWith(decoded.tables, Number(meta.Index));
+  core.ca.clearLeafCache();
+  core.runtime.restores.push({ ...record, stateReplaced: true });
   return textReply(200, '');
 }
 

@@ -1,14 +1,19 @@
 /**
  * The programmatic state API of the simulator (`simulator.state`): seed and inspect ACL objects, config entries,
- * catalog services, KV data, the CA, leadership and version, without going through HTTP or permissions.
+ * catalog nodes/services/checks, KV data, sessions, the CA, leadership and version, without going through HTTP or
+ * permissions.
  */
 import { GLOBAL_MANAGEMENT_POLICY_ID } from './acl-resolver';
 import { PolicyInput, RoleInput, writePolicy, writeRole } from './acl-policies';
 import { createToken, TokenInput } from './acl-token-writer';
 import { ConnectCa } from './ca';
-import { deregisterService, registerService, ServiceRegistration } from './catalog';
+import { serverNodeMeta } from './bootstrap';
+import { CheckRegistration, deregisterService, NodeRegistration, registerCheck, registerNode, registerService, ServiceRegistration } from './catalog';
+import { KvBatch, kvList } from './kv-store';
 import { normalizeConfigEntry, renderConfigEntry, upsertConfigEntry } from './config-entries';
-import { AclPolicyRecord, AclRoleRecord, AclTokenRecord, CatalogServiceRecord, ConfigEntryRecord, PersistedState, SimulatorStore } from './store';
+import { newUuid, rfc3339Nano } from './go-format';
+import { AclPolicyRecord, AclRoleRecord, AclTokenRecord, ConfigEntryRecord, SimulatorStore, StoreTables } from './store';
+import type { AclAuthMethodRecord, AclBindingRuleRecord, DirEntryRecord, HealthCheckRecord, NodeRecord, NodeServiceRecord, SessionRecord } from './store-records';
 import { RestoreRecord, SimulatorCore, SnapshotRecord } from './types';
 import { applyConsulVersion, ConsulProfile } from './version-profiles';
 
@@ -63,11 +68,13 @@ export class SimulatorState {
   }
 
   /**
-   * Changes the simulated Consul version (e.g. `1.15.1` for known-bad-version checks): the reported version and the
-   * behaviour profile together, as after an upgrade or downgrade of the cluster.
+   * Changes the simulated Consul version (e.g. `1.15.1` for known-bad-version checks): the reported version, the
+   * behaviour profile and the server node's `consul-version` meta together, as after an upgrade or downgrade.
    */
   setVersion(version: string): void {
     applyConsulVersion(this.core, version);
+    const node = this.core.store.nodes.get(this.core.options.nodeName);
+    if (node && node.Meta['consul-version'] !== version) registerNode(this.core, { node: node.Node, meta: { ...node.Meta, ...serverNodeMeta(version) } });
   }
 
   /** The active version profile (read `profile.features.<flag>`). */
@@ -112,8 +119,27 @@ export class SimulatorState {
   setTokenExpiration(accessorId: string, expiration: Date | undefined): void {
     const token = this.requireToken(accessorId);
     if (expiration === undefined) delete token.ExpirationTime;
-    else token.ExpirationTime = expiration.toISOString();
+    else token.ExpirationTime = rfc3339Nano(expiration);
     token.ModifyIndex = this.core.store.commit('acl-tokens');
+  }
+
+  /** Stores an ACL auth method (no login flow is simulated; snapshots carry it). */
+  setAuthMethod(method: Omit<AclAuthMethodRecord, 'CreateIndex' | 'ModifyIndex'>): AclAuthMethodRecord {
+    const existing = this.core.store.authMethods.get(method.Name);
+    const index = this.core.store.commit('acl-auth-methods');
+    const record = { ...method, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index };
+    this.core.store.authMethods.set(record.Name, record);
+    return record;
+  }
+
+  /** Stores an ACL binding rule for an auth method (snapshots carry it). */
+  setBindingRule(rule: Omit<AclBindingRuleRecord, 'ID' | 'CreateIndex' | 'ModifyIndex'> & { ID?: string }): AclBindingRuleRecord {
+    const id = rule.ID ?? newUuid();
+    const existing = this.core.store.bindingRules.get(id);
+    const index = this.core.store.commit('acl-binding-rules');
+    const record = { ...rule, ID: id, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index };
+    this.core.store.bindingRules.set(id, record);
+    return record;
   }
 
   /** A token by AccessorID as this datacenter sees it (expired ones included). */
@@ -164,34 +190,85 @@ export class SimulatorState {
     return removed;
   }
 
-  /** Registers a service instance (or a `connect-proxy` sidecar with `proxyFor`). */
-  registerService(reg: ServiceRegistration): CatalogServiceRecord {
+  /** Registers a node (or updates it). */
+  registerNode(reg: NodeRegistration): NodeRecord {
+    return registerNode(this.core, reg);
+  }
+
+  /** Registers a service instance (or a `connect-proxy` sidecar with `proxyFor`), creating its node if needed. */
+  registerService(reg: ServiceRegistration): NodeServiceRecord {
     return registerService(this.core, reg);
   }
 
-  /** Deregisters a service instance. */
+  /** Deregisters a service instance (and its checks). */
   deregisterService(id: string, node?: string): boolean {
     return deregisterService(this.core, id, node);
   }
 
-  /** Sets a KV pair (snapshot content only; no KV HTTP endpoint is simulated). */
-  kvPut(key: string, value: string): void {
-    this.core.store.kv.set(key, value);
-    this.core.store.commit('kv');
+  /** Registers a health check on a node or one of its services. */
+  registerCheck(reg: CheckRegistration): HealthCheckRecord {
+    return registerCheck(this.core, reg);
   }
 
-  /** Reads a KV pair. */
+  /** Creates a session on a node (no TTL timers or lock semantics are simulated). */
+  createSession(input: { node?: string; name?: string; behavior?: 'release' | 'delete'; ttl?: string } = {}): SessionRecord {
+    const index = this.core.store.commit('sessions');
+    const session: SessionRecord = {
+      ID: newUuid(),
+      Name: input.name ?? '',
+      Node: input.node ?? this.core.options.nodeName,
+      LockDelay: 15_000_000_000,
+      Behavior: input.behavior ?? 'release',
+      TTL: input.ttl ?? '',
+      NodeChecks: ['serfHealth'],
+      ServiceChecks: [],
+      CreateIndex: index,
+      ModifyIndex: index,
+    };
+    this.core.store.sessions.set(session.ID, session);
+    return session;
+  }
+
+  /** Sets a KV entry as `PUT /v1/kv/<key>?flags=` would (one raft write). */
+  kvPut(key: string, value: string | Buffer, flags: number | bigint = 0): DirEntryRecord {
+    const batch = new KvBatch(this.core.store, this.core.store.allocate());
+    const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+    const entry = batch.set({ Key: key, Value: bytes.length ? bytes : null, Flags: flags });
+    batch.commit();
+    return entry;
+  }
+
+  /** A KV value as UTF-8 text (`''` for an empty value, `undefined` when the key does not exist). */
   kvGet(key: string): string | undefined {
+    const entry = this.core.store.kv.get(key);
+    return entry ? (entry.Value?.toString('utf8') ?? '') : undefined;
+  }
+
+  /** A KV entry with its flags and indexes. */
+  kvEntry(key: string): DirEntryRecord | undefined {
     return this.core.store.kv.get(key);
   }
 
-  /** A deep copy of the replicated state (what a snapshot carries). */
-  exportState(): PersistedState {
-    return this.core.store.toPersisted();
+  /** Entries under a prefix, in key order. */
+  kvList(prefix = ''): DirEntryRecord[] {
+    return kvList(this.core.store, prefix);
+  }
+
+  /** Deletes a key (leaving a tombstone); true when it existed. */
+  kvDelete(key: string): boolean {
+    const batch = new KvBatch(this.core.store, this.core.store.allocate());
+    const removed = batch.delete(key);
+    batch.commit();
+    return removed;
+  }
+
+  /** A deep copy of every replicated table (what a snapshot carries). */
+  exportState(): StoreTables {
+    return this.core.store.tables();
   }
 
   /** Replaces the replicated state, as a restore would. */
-  importState(state: PersistedState): void {
+  importState(state: StoreTables): void {
     this.core.store.replaceWith(state);
     this.core.ca.clearLeafCache();
   }

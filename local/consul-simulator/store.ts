@@ -1,179 +1,83 @@
 /**
- * The simulator's replicated ("raft") state: ACL tokens/policies/roles, config entries, catalog services, KV pairs
- * and the Connect CA, with Consul-like raft indexes. Everything here is what a snapshot captures and a restore
- * replaces. Runtime-only facts (leadership, version, leaf cache) live elsewhere.
+ * The simulator's replicated ("raft") state, table by table as Consul's state store holds it: catalog nodes with
+ * their services and checks, KV entries and tombstones, sessions, ACL tokens/policies/roles/binding rules/auth
+ * methods, config entries, the Connect CA (roots, provider keys, configuration), autopilot, system metadata,
+ * federation states, virtual IPs and the index table. Everything here is what a snapshot captures and a restore
+ * replaces; runtime-only facts (leadership, version, leaf cache) live elsewhere.
  */
 import { EventEmitter } from 'node:events';
+import type {
+  AclAuthMethodRecord,
+  AclBindingRuleRecord,
+  AclPolicyRecord,
+  AclRoleRecord,
+  AclTokenRecord,
+  AutopilotRecord,
+  CaConfigRecord,
+  CaRootRecord,
+  ConfigEntryRecord,
+  DirEntryRecord,
+  FederationStateRecord,
+  FreeVirtualIpRecord,
+  HealthCheckRecord,
+  NodeRecord,
+  NodeServiceRecord,
+  ServiceVirtualIpRecord,
+  SessionRecord,
+  SystemMetadataRecord,
+} from './store-records';
 
-/** A policy or role link as stored (Consul persists the ID only and fills the Name back on read). */
-export interface IdLink {
-  readonly ID: string;
-}
+export type * from './store-records';
 
-/** A token/role service identity. */
-export interface ServiceIdentity {
-  readonly ServiceName: string;
-  readonly Datacenters?: string[];
-}
-
-/** A token/role node identity. */
-export interface NodeIdentity {
-  readonly NodeName: string;
-  readonly Datacenter: string;
-}
-
-/** A token/role templated policy (`structs.ACLTemplatedPolicy`, Consul ≥ 1.17). */
-export interface TemplatedPolicyRecord {
-  readonly TemplateID: string;
-  readonly TemplateName: string;
-  /** `TemplateVariables.name` on the wire. */
-  readonly TemplateVariables?: { readonly Name: string };
-  readonly Datacenters?: string[];
-}
-
-/** A stored ACL token (`structs.ACLToken`). */
-export interface AclTokenRecord {
-  AccessorID: string;
-  SecretID: string;
-  Description: string;
-  Policies: IdLink[];
-  Roles: IdLink[];
-  ServiceIdentities: ServiceIdentity[];
-  NodeIdentities: NodeIdentity[];
-  /** Consul ≥ 1.17; absent when the token has none. */
-  TemplatedPolicies?: TemplatedPolicyRecord[];
-  Local: boolean;
-  AuthMethod: string;
-  /** RFC 3339; absent when the token never expires. */
-  ExpirationTime?: string;
-  CreateTime: string;
-  Hash: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** A stored ACL policy (`structs.ACLPolicy`). */
-export interface AclPolicyRecord {
-  ID: string;
-  Name: string;
-  Description: string;
-  Rules: string;
-  Datacenters: string[];
-  Hash: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** A stored ACL role (`structs.ACLRole`). */
-export interface AclRoleRecord {
-  ID: string;
-  Name: string;
-  Description: string;
-  Policies: IdLink[];
-  ServiceIdentities: ServiceIdentity[];
-  NodeIdentities: NodeIdentity[];
-  /** Consul ≥ 1.17; absent when the role has none. */
-  TemplatedPolicies?: TemplatedPolicyRecord[];
-  Hash: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** A normalized config entry before indexes are stamped. */
-export interface ConfigEntryBody {
-  Kind: string;
-  Name: string;
-  [field: string]: unknown;
-}
-
-/** A stored config entry: Go field names, already normalized. */
-export interface ConfigEntryRecord {
-  Kind: string;
-  Name: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-  [field: string]: unknown;
-}
-
-/** The proxy part of a `connect-proxy` service instance. */
-export interface ServiceProxyRecord {
-  DestinationServiceName: string;
-  DestinationServiceID?: string;
-  LocalServiceAddress?: string;
-  LocalServicePort?: number;
-}
-
-/** One service instance in the catalog. */
-export interface CatalogServiceRecord {
-  Node: string;
-  Address: string;
-  ServiceID: string;
-  ServiceName: string;
-  /** `''` for a typical service, `connect-proxy` for a sidecar. */
-  ServiceKind: string;
-  ServiceTags: string[];
-  ServiceAddress: string;
-  ServicePort: number;
-  ServiceMeta: Record<string, string>;
-  ServiceProxy?: ServiceProxyRecord;
-  ConnectNative: boolean;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** A Connect CA root, including its signing key (real snapshots carry the consul provider's keys too). */
-export interface CaRootRecord {
-  ID: string;
-  Name: string;
-  /** Decimal text of the uint64 serial (can exceed 2^53). */
-  SerialNumber: string;
-  SigningKeyID: string;
-  NotBefore: string;
-  NotAfter: string;
-  RootCert: string;
-  /** PKCS#8 PEM of the root key. */
-  PrivateKeyPem: string;
-  Active: boolean;
-  PrivateKeyType: 'ec';
-  PrivateKeyBits: 256;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** The Connect CA configuration (`structs.CAConfiguration`). */
-export interface CaConfigRecord {
-  Provider: string;
-  Config: Record<string, unknown>;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
-/** The replicated tables; each keeps its own index like a memdb table. */
+/** Consul's memdb table names, as the index table (and so `Index` snapshot records) names them. */
 export type Table =
+  | 'nodes'
+  | 'services'
+  | 'checks'
+  | 'kvs'
+  | 'tombstones'
+  | 'sessions'
   | 'acl-tokens'
   | 'acl-policies'
   | 'acl-roles'
+  | 'acl-binding-rules'
+  | 'acl-auth-methods'
   | 'config-entries'
-  | 'catalog'
-  | 'kv'
   | 'connect-ca-roots'
-  | 'connect-ca-config';
+  | 'connect-ca-config'
+  | 'connect-ca-builtin'
+  | 'autopilot-config'
+  | 'system-metadata'
+  | 'federation-states'
+  | 'service-virtual-ips'
+  | 'free-virtual-ips';
 
-/** The JSON document that state.bin carries (after its msgpack-style header). */
-export interface PersistedState {
-  readonly format: 'consul-ops-simulator/v1';
-  readonly index: number;
-  readonly term: number;
+/** Every table's content as plain data (Maps as arrays), e.g. to compare the state before and after a restore. */
+export interface StoreTables {
   readonly clusterId: string;
-  readonly tableIndexes: Partial<Record<Table, number>>;
+  readonly nodes: NodeRecord[];
+  readonly services: NodeServiceRecord[];
+  readonly checks: HealthCheckRecord[];
+  readonly kv: DirEntryRecord[];
+  readonly tombstones: [string, number][];
+  readonly sessions: SessionRecord[];
   readonly tokens: AclTokenRecord[];
   readonly policies: AclPolicyRecord[];
   readonly roles: AclRoleRecord[];
+  readonly bindingRules: AclBindingRuleRecord[];
+  readonly authMethods: AclAuthMethodRecord[];
   readonly configEntries: ConfigEntryRecord[];
-  readonly services: CatalogServiceRecord[];
-  readonly kv: Record<string, string>;
   readonly caRoots: CaRootRecord[];
   readonly caConfig: CaConfigRecord;
+  readonly autopilot: AutopilotRecord | undefined;
+  readonly systemMetadata: SystemMetadataRecord[];
+  readonly federationStates: FederationStateRecord[];
+  readonly serviceVirtualIps: ServiceVirtualIpRecord[];
+  readonly freeVirtualIps: FreeVirtualIpRecord[];
+  /** Records of types the simulator keeps verbatim (coordinates, prepared queries, peerings, resources…): type → values. */
+  readonly opaque: [number, Buffer[]][];
+  /** The index table: table (or sub-index) name → raft index. */
+  readonly indexes: [string, number][];
 }
 
 /**
@@ -184,15 +88,31 @@ export class SimulatorStore extends EventEmitter {
   index = 0;
   term = 2;
   clusterId: string;
+  readonly nodes = new Map<string, NodeRecord>();
+  /** Keyed `<node>/<service ID>`. */
+  readonly services = new Map<string, NodeServiceRecord>();
+  /** Keyed `<node>/<check ID>`. */
+  readonly checks = new Map<string, HealthCheckRecord>();
+  readonly kv = new Map<string, DirEntryRecord>();
+  /** Deleted keys → the index of the deletion (the KV graveyard). */
+  readonly tombstones = new Map<string, number>();
+  readonly sessions = new Map<string, SessionRecord>();
   readonly tokens = new Map<string, AclTokenRecord>();
   readonly policies = new Map<string, AclPolicyRecord>();
   readonly roles = new Map<string, AclRoleRecord>();
+  readonly bindingRules = new Map<string, AclBindingRuleRecord>();
+  readonly authMethods = new Map<string, AclAuthMethodRecord>();
   readonly configEntries = new Map<string, ConfigEntryRecord>();
-  readonly services = new Map<string, CatalogServiceRecord>();
-  readonly kv = new Map<string, string>();
   caRoots: CaRootRecord[] = [];
   caConfig: CaConfigRecord;
-  private tableIndexes: Partial<Record<Table, number>> = {};
+  autopilot: AutopilotRecord | undefined;
+  readonly systemMetadata = new Map<string, SystemMetadataRecord>();
+  readonly federationStates = new Map<string, FederationStateRecord>();
+  /** Keyed by service name. */
+  readonly serviceVirtualIps = new Map<string, ServiceVirtualIpRecord>();
+  freeVirtualIps: FreeVirtualIpRecord[] = [];
+  readonly opaque = new Map<number, Buffer[]>();
+  private readonly indexes = new Map<string, number>();
 
   constructor(clusterId: string, caConfig: CaConfigRecord) {
     super();
@@ -201,17 +121,39 @@ export class SimulatorStore extends EventEmitter {
     this.caConfig = caConfig;
   }
 
-  /** Allocates the raft index of a write to `table`, records it as the table index and notifies watchers. */
-  commit(table: Table): number {
+  /** Allocates the raft index of a write to `tables`, records it in the index table and notifies watchers. */
+  commit(...tables: Table[]): number {
     this.index += 1;
-    this.tableIndexes[table] = this.index;
-    this.emit('change', table);
+    for (const table of tables) this.indexes.set(table, this.index);
+    for (const table of tables) this.emit('change', table);
     return this.index;
+  }
+
+  /** Allocates a raft index without touching any table (a write whose tables are touched as it applies). */
+  allocate(): number {
+    this.index += 1;
+    return this.index;
+  }
+
+  /** Bumps the index table entry of `tables` to an index already allocated (several tables in one raft write). */
+  touch(index: number, ...tables: Table[]): void {
+    for (const table of tables) this.indexes.set(table, Math.max(index, this.indexes.get(table) ?? 0));
+    for (const table of tables) this.emit('change', table);
   }
 
   /** The index of the last write to any of `tables` (0 when never written). */
   tableIndex(...tables: Table[]): number {
-    return Math.max(0, ...tables.map((t) => this.tableIndexes[t] ?? 0));
+    return Math.max(0, ...tables.map((t) => this.indexes.get(t) ?? 0));
+  }
+
+  /** The index table, sorted by name (what `persistIndex` writes). */
+  indexRows(): [string, number][] {
+    return [...this.indexes.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
+  /** Highest index in the index table: the snapshot header's `LastIndex` (`state.LastIndex`). */
+  lastIndex(): number {
+    return Math.max(0, ...this.indexes.values());
   }
 
   /** Key of a config entry in {@link configEntries}. */
@@ -219,48 +161,82 @@ export class SimulatorStore extends EventEmitter {
     return `${kind}/${name}`;
   }
 
-  /** A deep copy of everything a snapshot contains. */
-  toPersisted(): PersistedState {
-    const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-    return clone({
-      format: 'consul-ops-simulator/v1',
-      index: this.index,
-      term: this.term,
+  /** A deep copy of every table, each sorted by its key (so two copies of the same state compare equal). */
+  tables(): StoreTables {
+    const rows = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([, v]) => v);
+    return cloneDeep({
       clusterId: this.clusterId,
-      tableIndexes: this.tableIndexes,
-      tokens: [...this.tokens.values()],
-      policies: [...this.policies.values()],
-      roles: [...this.roles.values()],
-      configEntries: [...this.configEntries.values()],
-      services: [...this.services.values()],
-      kv: Object.fromEntries(this.kv),
-      caRoots: this.caRoots,
+      nodes: rows(this.nodes),
+      services: rows(this.services),
+      checks: rows(this.checks),
+      kv: rows(this.kv),
+      tombstones: rows(new Map([...this.tombstones.entries()].map((e) => [e[0], e]))),
+      sessions: rows(this.sessions),
+      tokens: rows(this.tokens),
+      policies: rows(this.policies),
+      roles: rows(this.roles),
+      bindingRules: rows(this.bindingRules),
+      authMethods: rows(this.authMethods),
+      configEntries: rows(this.configEntries),
+      caRoots: [...this.caRoots].sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0)),
       caConfig: this.caConfig,
+      autopilot: this.autopilot,
+      systemMetadata: rows(this.systemMetadata),
+      federationStates: rows(this.federationStates),
+      serviceVirtualIps: rows(this.serviceVirtualIps),
+      freeVirtualIps: this.freeVirtualIps,
+      opaque: [...this.opaque.entries()].sort(([a], [b]) => a - b),
+      indexes: this.indexRows(),
     });
   }
 
   /**
-   * Replaces every table with a restored document. Table indexes (and so `X-Consul-Index`) go back to the snapshot's
-   * values, as after a Consul restore; the raft index itself keeps moving forward (the restore is a raft entry).
+   * Replaces every table (a restore). The index table (and so `X-Consul-Index`) goes back to the restored values; the
+   * raft index moves past both the current one and `raftIndex` (raft leaves a hole: `max(last, snapshot) + 1`).
    */
-  replaceWith(state: PersistedState): void {
-    const fill = <T>(map: Map<string, T>, items: T[], key: (t: T) => string): void => {
-      map.clear();
-      for (const item of items) map.set(key(item), item);
+  replaceWith(t: StoreTables, raftIndex = 0): void {
+    const fill = <T>(target: Map<string, T>, items: T[], key: (item: T) => string): void => {
+      target.clear();
+      for (const item of items) target.set(key(item), item);
     };
-    fill(this.tokens, state.tokens, (t) => t.AccessorID);
-    fill(this.policies, state.policies, (p) => p.ID);
-    fill(this.roles, state.roles, (r) => r.ID);
-    fill(this.configEntries, state.configEntries, (e) => SimulatorStore.entryKey(e.Kind, e.Name));
-    fill(this.services, state.services, (s) => `${s.Node}/${s.ServiceID}`);
-    this.kv.clear();
-    for (const [k, v] of Object.entries(state.kv)) this.kv.set(k, v);
-    this.caRoots = state.caRoots;
-    this.caConfig = state.caConfig;
-    this.index = Math.max(this.index, state.index) + 1;
-    this.term = Math.max(this.term, state.term);
-    this.clusterId = state.clusterId;
-    this.tableIndexes = { ...state.tableIndexes };
-    for (const t of Object.keys(this.tableIndexes)) this.emit('change', t);
+    const copy = cloneDeep(t);
+    this.clusterId = copy.clusterId;
+    fill(this.nodes, copy.nodes, (n) => n.Node);
+    fill(this.services, copy.services, (s) => `${s.Node}/${s.ID}`);
+    fill(this.checks, copy.checks, (c) => `${c.Node}/${c.CheckID}`);
+    fill(this.kv, copy.kv, (e) => e.Key);
+    this.tombstones.clear();
+    for (const [key, index] of copy.tombstones) this.tombstones.set(key, index);
+    fill(this.sessions, copy.sessions, (s) => s.ID);
+    fill(this.tokens, copy.tokens, (x) => x.AccessorID);
+    fill(this.policies, copy.policies, (p) => p.ID);
+    fill(this.roles, copy.roles, (r) => r.ID);
+    fill(this.bindingRules, copy.bindingRules, (r) => r.ID);
+    fill(this.authMethods, copy.authMethods, (m) => m.Name);
+    fill(this.configEntries, copy.configEntries, (e) => SimulatorStore.entryKey(e.Kind, e.Name));
+    this.caRoots = copy.caRoots;
+    this.caConfig = copy.caConfig;
+    this.autopilot = copy.autopilot;
+    fill(this.systemMetadata, copy.systemMetadata, (e) => e.Key);
+    fill(this.federationStates, copy.federationStates, (f) => f.Datacenter);
+    fill(this.serviceVirtualIps, copy.serviceVirtualIps, (v) => v.Service.ServiceName.Name);
+    this.freeVirtualIps = copy.freeVirtualIps;
+    this.opaque.clear();
+    for (const [type, values] of copy.opaque) this.opaque.set(type, values);
+    const changed = new Set([...this.indexes.keys(), ...copy.indexes.map(([k]) => k)]);
+    this.indexes.clear();
+    for (const [key, value] of copy.indexes) this.indexes.set(key, value);
+    this.index = Math.max(this.index, raftIndex) + 1;
+    for (const table of changed) this.emit('change', table);
   }
+}
+
+/** A deep copy that keeps Buffers as Buffers (`structuredClone` would turn them into plain Uint8Arrays). */
+export function cloneDeep<T>(value: T): T {
+  if (value instanceof Uint8Array) return Buffer.from(value) as T;
+  if (Array.isArray(value)) return value.map(cloneDeep) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneDeep(v)])) as T;
+  }
+  return value;
 }

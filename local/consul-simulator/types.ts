@@ -5,6 +5,7 @@ import type { AclReplication } from './acl-replication';
 import type { ConnectCa } from './ca';
 import type { FaultInjector } from './faults';
 import type { SimulatorStore } from './store';
+import type { Compressibility } from './synthetic-state';
 import type { ConsulProfile } from './version-profiles';
 
 /** TLS settings: with them the simulator listens on HTTPS like Consul's `ports.https`. */
@@ -84,10 +85,13 @@ export interface ConsulSimulatorOptions {
   /** Whether the cluster has a leader. @default true */
   readonly leader?: boolean;
   /**
-   * Pad state.bin of every saved snapshot to this many bytes with `syntheticStateStream` (streamed, never buffered).
-   * @default - state.bin is just the serialized state
+   * Fill state.bin of every saved snapshot up to exactly this many bytes with synthetic KVS records under
+   * `_synthetic/` (streamed, never buffered; restores skip those keys).
+   * @default - state.bin holds only the real state
    */
   readonly snapshotStateBytes?: number;
+  /** Values of the synthetic records: JSON config text (gzip ≈ 35–42 %) or random bytes. @default 'realistic' */
+  readonly snapshotCompressibility?: Compressibility;
   /** gzip level of saved snapshots. @default - the archive writer's default */
   readonly gzipLevel?: number;
   /** SecretID of the initial management token. @default - a random UUID */
@@ -110,6 +114,7 @@ export interface ResolvedOptions {
   readonly agentKind: 'server' | 'client';
   readonly tls: SimulatorTlsOptions | undefined;
   readonly snapshotStateBytes: number | undefined;
+  readonly snapshotCompressibility: Compressibility;
   readonly gzipLevel: number | undefined;
   readonly agentDefaultToken: string | undefined;
   readonly primaryDatacenter: string;
@@ -125,8 +130,10 @@ export interface RestoreRecord {
   readonly archiveBytes: number;
   /** `Index` from the archive's meta.json. */
   readonly index: number;
-  /** True when state.bin was a simulator state and replaced the current state. */
+  /** True when state.bin was restored and replaced the whole state. */
   readonly stateReplaced: boolean;
+  /** Why raft or the FSM refused the archive after it verified (`unsupported snapshot version 2`, `failed to restore snapshot: …`). */
+  readonly error?: string;
   readonly at: Date;
 }
 

@@ -65,7 +65,7 @@ export async function buildArchive(index: number, options: { stateBytes?: number
     ConfigurationIndex: 1,
   };
   const size = options.stateBytes ?? 4096;
-  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream(size, index) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
+  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
 }
 
 interface Version {

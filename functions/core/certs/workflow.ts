@@ -8,6 +8,7 @@ import { resolveCertThresholds, type CertificateThresholdsInput } from './thresh
 import { CONSUL_ERROR_CODES } from '../shared/consul-errors';
 import { InvalidInputError, isErrorCode, summarizeError } from '../shared/errors';
 import type { Finding } from '../report/report';
+import { DEFAULT_AUDITOR_SERVICE } from '../shared/defaults';
 
 /** What {@link runCertificateCheck} needs from outside. */
 export interface CertCheckDeps {
@@ -53,8 +54,8 @@ export interface CertCheckResult extends CertEvaluation {
   readonly datacenter?: string;
 }
 
-/** The dedicated identity the check presents to sidecars (its token needs `service:write` on it). */
-export const DEFAULT_AUDITOR_SERVICE = 'consul-ops-auditor';
+/** The dedicated identity the check presents to sidecars (declared in shared/defaults.ts). */
+export { DEFAULT_AUDITOR_SERVICE };
 /** 500 sidecars at 16 handshakes in flight and a 5 s probe timeout finish in under 3 minutes even if all hang. */
 export const DEFAULT_PROBE_CONCURRENCY = 16;
 const CONSUL_CONCURRENCY = 8;

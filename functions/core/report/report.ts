@@ -15,6 +15,8 @@ import { severityRank, worstSeverity, type Severity } from '../shared/severity';
 export const REPORT_FEATURES = ['backup', 'retention', 'restore', 'rotation', 'intentions', 'certificates'] as const;
 /** One of {@link REPORT_FEATURES}. */
 export type ReportFeature = (typeof REPORT_FEATURES)[number];
+/** Features whose reports are scoped (one dedupe state per scope, e.g. per rotated secret). */
+export const SCOPED_REPORT_FEATURES: readonly ReportFeature[] = ['rotation'];
 
 /** Whether the job itself ran to its end; a failed run is always announced. */
 export const REPORT_OUTCOMES = ['succeeded', 'failed'] as const;

@@ -7,6 +7,7 @@
  * Pure: plain data and `now` in, plain data out. Period keys are computed in UTC.
  */
 import { InvalidInputError } from '../shared/errors';
+import { DEFAULT_RETENTION_COUNTS, DEFAULT_TIME_ZONE } from '../shared/defaults';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -56,15 +57,9 @@ export interface RetentionPolicy {
 
 /** The product default: 24 hourly, 7 daily, 4 weekly, 6 monthly, never fewer than 3, hourly schedule. */
 export const DEFAULT_RETENTION_POLICY: Readonly<Required<RetentionPolicy>> = Object.freeze({
-  keepLast: 0,
-  hourly: 24,
-  daily: 7,
-  weekly: 4,
-  monthly: 6,
-  yearly: 0,
-  keepMin: 3,
+  ...DEFAULT_RETENTION_COUNTS,
   scheduleIntervalMs: HOUR_MS,
-  timeZone: 'UTC',
+  timeZone: DEFAULT_TIME_ZONE,
 });
 
 /** The counted rules, in restic's order (which is also the order of the reasons of a kept backup). */

@@ -1,6 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { baselineDigest, parseIntentionBaseline, serializeBaseline } from '../../../functions/core/intentions/baseline';
@@ -16,23 +19,30 @@ Object.assign(process.env, { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG
 const load = () => require('../../../functions/handlers/audit-intentions') as HandlerModule;
 
 const BASELINE = parseIntentionBaseline({ intentions: [{ source: 'web', destination: 'api' }] });
-const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-describe('readEmbeddedBaseline', () => {
-  it('decodes and validates the baseline the stack embedded', () => {
-    expect(load().readEmbeddedBaseline(b64(serializeBaseline(BASELINE)), baselineDigest(BASELINE))).toEqual(BASELINE);
+/** Writes `text` to a fresh file, as the cluster's baseline layer would ship it. */
+function baselineFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'consul-ops-baseline-')), 'intention-baseline.json');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('readBaselineFile', () => {
+  it('reads and validates the baseline the stack shipped', () => {
+    expect(load().readBaselineFile(baselineFile(serializeBaseline(BASELINE)), baselineDigest(BASELINE))).toEqual(BASELINE);
   });
 
-  it('runs without a baseline when none is embedded or configured', () => {
-    expect(load().readEmbeddedBaseline(undefined, undefined)).toBeUndefined();
+  it('runs without a baseline when none is shipped or configured', () => {
+    expect(load().readBaselineFile(undefined, undefined)).toBeUndefined();
   });
 
   it.each([
-    { name: 'a configured baseline missing from the bundle', embedded: undefined, sha: 'ab'.repeat(32) },
-    { name: 'an embedded baseline the stack did not configure', embedded: b64(serializeBaseline(BASELINE)), sha: undefined },
-    { name: 'a different baseline', embedded: b64('{"intentions":[]}'), sha: baselineDigest(BASELINE) },
-  ])('refuses $name with a redeploy remedy', ({ embedded, sha }) => {
-    expect(() => load().readEmbeddedBaseline(embedded, sha)).toThrow(expect.objectContaining({ code: 'INTENTION_BASELINE_MISMATCH', remedy: expect.stringContaining('Redeploy') }));
+    { name: 'a configured baseline without a file', file: () => undefined, sha: 'ab'.repeat(32) },
+    { name: 'a configured baseline whose file is missing', file: () => path.join(tmpdir(), 'consul-ops-no-such-baseline.json'), sha: baselineDigest(BASELINE) },
+    { name: 'a shipped baseline the stack did not configure', file: () => baselineFile(serializeBaseline(BASELINE)), sha: undefined },
+    { name: 'a different baseline', file: () => baselineFile('{"intentions":[]}'), sha: baselineDigest(BASELINE) },
+  ])('refuses $name with a redeploy remedy', ({ file, sha }) => {
+    expect(() => load().readBaselineFile(file(), sha)).toThrow(expect.objectContaining({ code: 'INTENTION_BASELINE_MISMATCH', remedy: expect.stringContaining('Redeploy') }));
   });
 });
 
@@ -55,7 +65,7 @@ describe('audit-intentions handler (the real Lambda code against the simulator, 
       [E.consulTokenSecretArn]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/demo/token-AbCdEf',
       [E.reportTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:reports',
       [E.baselineSha256]: baselineDigest(BASELINE),
-      INTENTION_BASELINE_B64: b64(serializeBaseline(BASELINE)),
+      [E.baselineFile]: baselineFile(serializeBaseline(BASELINE)),
     });
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) });
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
@@ -72,7 +82,7 @@ describe('audit-intentions handler (the real Lambda code against the simulator, 
     await sim.stop();
   });
 
-  it('audits against the embedded baseline, stores the document under reports/<cluster>/intentions/ and reports once', async () => {
+  it('audits against the shipped baseline file, stores the document under reports/<cluster>/intentions/ and reports once', async () => {
     // Act
     const result = await handler({ trigger: 'schedule' });
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_DEPLOY_CONFIG } from '../../../lib/config/default-config';
 import { DeployConfigError, loadDeployConfig, parseDeployConfig, type DeployConfigInput } from '../../../lib/config/deploy-config';
-import { defaultConfig } from '../test-app';
+import { defaultConfig, extraCluster, secretArnOf, type Json } from '../test-app';
 
 type Mutation = (c: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -36,6 +36,9 @@ describe('parseDeployConfig', () => {
     });
     expect(config.notifications).toEqual({ emails: [], emailSeverities: ['critical', 'high'] });
     expect(config.bucket).toEqual({ noncurrentVersionExpirationDays: 30, accessLogging: false });
+    expect(config.deployment).toEqual({ stackNamePrefix: 'ConsulOps' });
+    expect(config.clusters[0].certificates).toEqual({ enabled: true, schedule: 'rate(1 hour)', endpoints: [], auditorService: 'consul-ops-auditor', thresholds: {} });
+    expect(config.clusters[0].intentions).toEqual({ enabled: true, schedule: 'rate(1 hour)', timeZone: 'UTC', baseline: undefined });
     expect(config.network).toEqual({ createVpcEndpoints: false });
     expect(config.restore).toEqual({ allowedPrincipalArns: [] });
   });
@@ -116,11 +119,17 @@ describe('parseDeployConfig', () => {
       'clusters[0].network.routeTableIds: is required when network.createVpcEndpoints is true (for the S3 gateway endpoint); expected a list of route table ids, e.g. ["rtb-0123456789abcdef0"]',
     ]],
     ['a bad schedule and time zone', (c) => (c.clusters[0].backup = { schedule: 'every hour', timeZone: 'Mars/Olympus' }), [
-      'clusters[0].backup.schedule: expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)',
+      'clusters[0].backup.schedule: expected rate(<n> <unit>) or cron(<6 fields>), e.g. rate(1 hour) or cron(0 * * * ? *) (EventBridge Scheduler would refuse it)',
       'clusters[0].backup.timeZone: expected an IANA time zone, e.g. Europe/Berlin or UTC',
     ]],
     ['a one-time at() schedule', (c) => (c.clusters[0].backup.schedule = 'at(2026-01-01T00:00:00)'), [
-      'clusters[0].backup.schedule: expected a schedule expression, e.g. rate(1 hour) or cron(0 * * * ? *)',
+      'clusters[0].backup.schedule: at(…) runs only once; a scheduled job needs rate(…) or cron(…) (EventBridge Scheduler would refuse it)',
+    ]],
+    ['a cron with both day fields set', (c) => (c.clusters[0].certificates = { schedule: 'cron(0 * * * * *)' }), [
+      'clusters[0].certificates.schedule: cron(0 * * * * *): day-of-month and day-of-week are both set; one of them must be ?, e.g. cron(0 * * * ? *) (EventBridge Scheduler would refuse it)',
+    ]],
+    ['a rate with a plural unit for 1', (c) => (c.clusters[0].intentions = { schedule: 'rate(1 hours)' }), [
+      'clusters[0].intentions.schedule: rate(1 …) takes a singular unit: rate(1 hour) (EventBridge Scheduler would refuse it)',
     ]],
     ['negative and fractional retention counts', (c) => (c.clusters[0].backup.retention = { hourly: -2, daily: 1.5, keepMin: 0 }), [
       'clusters[0].backup.retention.hourly: expected a whole number of hourly snapshots to keep (-1 = all), e.g. 24',
@@ -135,7 +144,7 @@ describe('parseDeployConfig', () => {
       c.bukcet = {};
     }, [
       'clusters[0].backup.retenion: unknown field; expected one of: schedule, timeZone, stale, maxStaleMs, memoryMb, retention',
-      'bukcet: unknown field; expected one of: clusters, notifications, bucket, network, restore',
+      'bukcet: unknown field; expected one of: deployment, clusters, notifications, bucket, network, restore',
     ]],
     ['a bad email and severity', (c) => (c.notifications = { emails: ['ops'], emailSeverities: ['urgent'] }), [
       'notifications.emails[0]: expected an email address, e.g. ops@example.com',
@@ -214,6 +223,10 @@ describe('loadDeployConfig', () => {
     expect(config.bucket.objectLock).toEqual({ mode: 'GOVERNANCE', days: 7 });
   });
 
+  it('reads the example config of the repository', () => {
+    expect(loadDeployConfig(path.join(__dirname, '../../../config/example.yaml')).clusters.map((c) => c.name)).toEqual(['prod-east']);
+  });
+
   it('reads JSON', () => {
     const file = write('ok.json', JSON.stringify(DEFAULT_DEPLOY_CONFIG));
     expect(loadDeployConfig(file).clusters[0].name).toBe('demo');
@@ -241,5 +254,156 @@ describe('loadDeployConfig', () => {
   it('reports validation problems of a file', () => {
     const file = write('invalid.json', JSON.stringify({ clusters: [{ name: 'UPPER' }] }));
     expect(() => loadDeployConfig(file)).toThrow(/^clusters\[0\]\.name: expected a lower-case DNS label/);
+  });
+});
+
+/** The fields the README's "Deployment config reference" documents, one per table row. */
+function documentedFields(): string[] {
+  const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+  const section = readme.split('\n## Deployment config reference')[1].split('\n## ')[0];
+  return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+}
+
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const REPLICA = { bucketArn: 'arn:aws:s3:::consul-ops-replica', kmsKeyArn: 'arn:aws:kms:eu-central-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab' };
+
+/**
+ * For every documented field: how to give it a wrong value, and what its one-line error must say. A field documented
+ * in the README without an entry here, or an entry for an undocumented field, fails the test.
+ */
+const WRONG_VALUES: Record<string, { set: Mutation; says: string }> = {
+  'deployment.stackNamePrefix': { set: (c) => (c.deployment = { stackNamePrefix: '1-bad_prefix' }), says: 'expected a stack name prefix' },
+  'deployment.account': { set: (c) => (c.deployment = { account: 123456789012 }), says: 'expected a 12-digit AWS account id in quotes' },
+  'deployment.region': { set: (c) => (c.deployment = { region: 'europe' }), says: 'expected an AWS Region, e.g. eu-west-1' },
+  'clusters[].name': { set: (c) => (c.clusters[0].name = 'Prod_East'), says: 'expected a lower-case DNS label' },
+  'clusters[].consul.addresses': { set: (c) => (c.clusters[0].consul.addresses = ['consul:8500']), says: 'expected an https:// URL' },
+  'clusters[].consul.caBundleSecretArn': { set: (c) => (c.clusters[0].consul.caBundleSecretArn = 'consul/ca'), says: 'expected a full Secrets Manager ARN' },
+  'clusters[].consul.caBundlePem': { set: (c) => (c.clusters[0].consul.caBundlePem = 'MIIB…'), says: 'expected a PEM CA bundle' },
+  'clusters[].consul.tlsServerName': { set: (c) => (c.clusters[0].consul.tlsServerName = 'server dc1'), says: 'expected a DNS name' },
+  'clusters[].consul.managementTokenSecretArn': { set: (c) => (c.clusters[0].consul.managementTokenSecretArn = 42), says: 'expected a full Secrets Manager ARN' },
+  'clusters[].consul.secretsKmsKeyArn': { set: (c) => (c.clusters[0].consul.secretsKmsKeyArn = 'alias/consul'), says: 'expected the ARN of the KMS key' },
+  'clusters[].network.vpcId': { set: (c) => (c.clusters[0].network.vpcId = 'vpc-1'), says: 'expected a VPC id' },
+  'clusters[].network.subnetIds': { set: (c) => (c.clusters[0].network.subnetIds = []), says: 'expected a non-empty list of subnet ids' },
+  'clusters[].network.securityGroupId': { set: (c) => (c.clusters[0].network.securityGroupId = 'default'), says: 'expected a security group id' },
+  'clusters[].network.availabilityZones': { set: (c) => (c.clusters[0].network.availabilityZones = ['eu-west-1', 'eu-west-1b']), says: 'expected an availability zone name' },
+  'clusters[].network.routeTableIds': { set: (c) => (c.clusters[0].network.routeTableIds = ['main']), says: 'expected a route table id' },
+  'clusters[].backup.schedule': { set: (c) => (c.clusters[0].backup.schedule = 'rate(1 hours)'), says: 'takes a singular unit' },
+  'clusters[].backup.timeZone': { set: (c) => (c.clusters[0].backup.timeZone = 'CET+1'), says: 'expected an IANA time zone' },
+  'clusters[].backup.stale': { set: (c) => (c.clusters[0].backup.stale = 'yes'), says: 'expected true or false' },
+  'clusters[].backup.maxStaleMs': { set: (c) => (c.clusters[0].backup.maxStaleMs = -5), says: 'expected a whole number of milliseconds' },
+  'clusters[].backup.memoryMb': { set: (c) => (c.clusters[0].backup.memoryMb = 128), says: 'expected at least 256 (MB)' },
+  'clusters[].backup.retention': { set: (c) => (c.clusters[0].backup.retention = { daily: 'seven' }), says: 'expected a whole number of daily snapshots' },
+  'clusters[].intentions.enabled': { set: (c) => (c.clusters[0].intentions = { enabled: 1 }), says: 'expected true or false' },
+  'clusters[].intentions.schedule': { set: (c) => (c.clusters[0].intentions = { schedule: 'cron(0 * * * * *)' }), says: 'one of them must be ?' },
+  'clusters[].intentions.timeZone': { set: (c) => (c.clusters[0].intentions = { timeZone: 'Berlin' }), says: 'expected an IANA time zone' },
+  'clusters[].intentions.baselineFile': { set: (c) => (c.clusters[0].intentions = { baselineFile: '' }), says: 'expected a path to a JSON or YAML intention baseline' },
+  'clusters[].rotation.tokens': { set: (c) => (c.clusters[0].rotation = { tokens: [{ secretArn: 'web' }] }), says: 'expected a full Secrets Manager ARN of a Consul token secret to rotate' },
+  'clusters[].rotation.rotateManagementToken': { set: (c) => (c.clusters[0].rotation = { rotateManagementToken: 'true' }), says: 'expected true or false' },
+  'clusters[].rotation.managementTokenIntervalDays': { set: (c) => (c.clusters[0].rotation = { rotateManagementToken: true, managementTokenIntervalDays: 0 }), says: 'of at least 1' },
+  'clusters[].rotation.gracePeriodHours': { set: (c) => (c.clusters[0].rotation = { rotateManagementToken: true, gracePeriodHours: 1.5 }), says: 'expected a whole number of hours' },
+  'clusters[].certificates.enabled': { set: (c) => (c.clusters[0].certificates = { enabled: 'no' }), says: 'expected true or false' },
+  'clusters[].certificates.schedule': { set: (c) => (c.clusters[0].certificates = { schedule: 'rate(5 minute)' }), says: 'takes a plural unit' },
+  'clusters[].certificates.endpoints': { set: (c) => (c.clusters[0].certificates = { endpoints: [{ address: 'vault.internal', caBundleSecretArn: secretArnOf('vault-ca') }] }), says: 'expected a host:port' },
+  'clusters[].certificates.auditorService': { set: (c) => (c.clusters[0].certificates = { auditorService: '-auditor' }), says: 'expected a Consul service name' },
+  'clusters[].certificates.thresholds': { set: (c) => (c.clusters[0].certificates = { thresholds: { endpoint: { warning: 10, critical: 20 } } }), says: 'warning >= critical' },
+  'network.createVpcEndpoints': { set: (c) => (c.network = { createVpcEndpoints: 'yes' }), says: 'expected true or false' },
+  'bucket.noncurrentVersionExpirationDays': { set: (c) => (c.bucket = { noncurrentVersionExpirationDays: 0 }), says: 'of at least 1' },
+  'bucket.objectLock': { set: (c) => (c.bucket = { objectLock: { mode: 'GOVERNANCE' } }), says: 'is required; expected a whole number of days' },
+  'bucket.transitionToGlacierAfterDays': { set: (c) => (c.bucket = { transitionToGlacierAfterDays: -1 }), says: 'expected a whole number of days' },
+  'bucket.accessLogging': { set: (c) => (c.bucket = { accessLogging: 'on' }), says: 'expected true or false' },
+  'bucket.replica.bucketArn': { set: (c) => (c.bucket = { replica: { ...REPLICA, bucketArn: 'consul-ops-replica' } }), says: 'expected an S3 bucket ARN' },
+  'bucket.replica.kmsKeyArn': { set: (c) => (c.bucket = { replica: { ...REPLICA, kmsKeyArn: 'alias/replica' } }), says: 'expected the ARN of the KMS key' },
+  'bucket.replica.region': { set: (c) => (c.bucket = { replica: { ...REPLICA, region: 'us-east-1' } }), says: 'is us-east-1, but bucket.replica.kmsKeyArn is a key in eu-central-1' },
+  'bucket.replica.account': { set: (c) => (c.bucket = { replica: { ...REPLICA, account: '123456789012' } }), says: 'is 123456789012, but bucket.replica.kmsKeyArn is a key of account 210987654321' },
+  'bucket.replica.replicationTimeControl': { set: (c) => (c.bucket = { replica: { ...REPLICA, replicationTimeControl: 15 } }), says: 'expected true or false' },
+  'notifications.emails': { set: (c) => (c.notifications = { emails: ['ops at example.com'] }), says: 'expected an email address' },
+  'notifications.emailSeverities': { set: (c) => (c.notifications = { emailSeverities: ['urgent'] }), says: 'expected one of info, low, medium, high, critical' },
+  'notifications.slackWebhookSecretArn': { set: (c) => (c.notifications = { slackWebhookSecretArn: 'https://hooks.slack.com/x' }), says: 'expected a full Secrets Manager ARN' },
+  'notifications.slackWebhookKmsKeyArn': { set: (c) => (c.notifications = { slackWebhookKmsKeyArn: KEY.replace('key/', 'alias/') }), says: 'expected the ARN of the KMS key' },
+  'restore.allowedPrincipalArns': { set: (c) => (c.restore = { allowedPrincipalArns: ['arn:aws:iam::123456789012:group/admins'] }), says: 'expected an IAM role or user ARN' },
+};
+
+describe('every documented config field', () => {
+  it('has a wrong-value case here, and every case is documented', () => {
+    expect(Object.keys(WRONG_VALUES).sort()).toEqual(documentedFields().sort());
+  });
+
+  it.each(Object.entries(WRONG_VALUES))('%s: a wrong value gives one line naming the field', (field, { set, says }) => {
+    // Act
+    const problems = problemsOf(set);
+
+    // Assess
+    const concrete = field.replace(/\[\]/g, '[0]');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(says);
+    expect(problems[0].startsWith(concrete)).toBe(true);
+    expect(problems[0]).not.toContain('\n');
+  });
+});
+
+describe('parseDeployConfig: deployment environment', () => {
+  it('accepts a prefix, account and Region that match every secret and key ARN', () => {
+    const problems = problemsOf((c) => {
+      c.deployment = { stackNamePrefix: 'ConsulOps-staging', account: '123456789012', region: 'eu-west-1' };
+      c.clusters[0].consul.secretsKmsKeyArn = KEY;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it.each([
+    ['a secret in another Region than deployment.region', (c: Json) => (c.deployment = { region: 'us-east-1' }), [
+      'clusters[0].consul.managementTokenSecretArn: is in Region eu-west-1, but deployment.region is us-east-1; consul-ops reads secrets and keys in the Region it is deployed to: use one in us-east-1 (or replicate the secret there)',
+      'clusters[0].consul.caBundleSecretArn: is in Region eu-west-1, but deployment.region is us-east-1; consul-ops reads secrets and keys in the Region it is deployed to: use one in us-east-1 (or replicate the secret there)',
+    ]],
+    ['a secret of another account than deployment.account', (c: Json) => (c.deployment = { account: '111122223333' }), [
+      'clusters[0].consul.managementTokenSecretArn: is in account 123456789012, but deployment.account is 111122223333; expected an ARN of account 111122223333 (is this the config of another deployment?)',
+      'clusters[0].consul.caBundleSecretArn: is in account 123456789012, but deployment.account is 111122223333; expected an ARN of account 111122223333 (is this the config of another deployment?)',
+    ]],
+    ['two clusters in different accounts without deployment.account', (c: Json) => c.clusters.push({ ...extraCluster('west', 'a1'), consul: { ...extraCluster('west', 'a1').consul, managementTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:consul/west/token-AbCdEf' } }), [
+      'clusters[1].consul.managementTokenSecretArn: is in account 111122223333, but clusters[0].consul.managementTokenSecretArn is 123456789012; expected an ARN of account 123456789012 (is this the config of another deployment?)',
+    ]],
+    ['a secrets key in another Region', (c: Json) => (c.clusters[0].consul.secretsKmsKeyArn = KEY.replace('eu-west-1', 'eu-west-2')), [
+      'clusters[0].consul.secretsKmsKeyArn: is in Region eu-west-2, but clusters[0].consul.managementTokenSecretArn is eu-west-1; consul-ops reads secrets and keys in the Region it is deployed to: use one in eu-west-1 (or replicate the secret there)',
+    ]],
+  ])('refuses %s', (_name, mutate, expected) => {
+    expect(problemsOf(mutate as Mutation)).toEqual(expected);
+  });
+});
+
+describe('parseDeployConfig: certificate endpoints', () => {
+  it('takes host:port strings and { address, caBundleSecretArn } objects, and gives objects back', () => {
+    const config = defaultConfig() as Json;
+    config.clusters[0].certificates = { endpoints: ['consul-ui.internal:443', { address: 'vault.internal:8200', caBundleSecretArn: secretArnOf('vault-ca') }] };
+    expect(parseDeployConfig(config).clusters[0].certificates.endpoints).toEqual([{ address: 'consul-ui.internal:443' }, { address: 'vault.internal:8200', caBundleSecretArn: secretArnOf('vault-ca') }]);
+  });
+});
+
+describe('parseDeployConfig: network', () => {
+  it('accepts subnetIds without availabilityZones when no VPC endpoints are created', () => {
+    expect(problemsOf((c) => delete c.clusters[0].network.availabilityZones)).toEqual([]);
+  });
+});
+
+describe('parseDeployConfig: intention baseline file', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'consul-ops-baseline-'));
+
+  it('validates the file at load and keeps the parsed baseline', () => {
+    const file = path.join(dir, 'ok.yaml');
+    writeFileSync(file, 'intentions:\n  - { source: web, destination: api }\n');
+    const config = defaultConfig() as Json;
+    config.clusters[0].intentions = { baselineFile: file };
+    expect(parseDeployConfig(config).clusters[0].intentions.baseline).toEqual({ intentions: [{ source: 'web', destination: 'api', action: 'allow' }] });
+  });
+
+  it('names the field and the file in one line per problem of the baseline', () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'intentions:\n  - { source: web-*, destination: api, action: permit }\n');
+    const problems = problemsOf((c) => (c.clusters[0].intentions = { baselineFile: file }));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^clusters\\[0\\]\\.intentions\\.baselineFile: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: intentions\\[0\\]\\.source: `)), expect.stringMatching(/intentions\[0\]\.action: expected "allow" or "deny"/)]);
+  });
+
+  it('names a missing file', () => {
+    const problems = problemsOf((c) => (c.clusters[0].intentions = { baselineFile: path.join(dir, 'missing.yaml') }));
+    expect(problems).toEqual([expect.stringMatching(/^clusters\[0\]\.intentions\.baselineFile: .*missing\.yaml: file not found; expected a JSON or YAML intention baseline$/)]);
   });
 });

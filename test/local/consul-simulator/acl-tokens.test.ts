@@ -70,6 +70,24 @@ describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: ACL tokens (consul-api.
     expect(Date.parse(token.ExpirationTime ?? '') - Date.parse(token.CreateTime)).toBeGreaterThan(299_000);
   });
 
+  it('stores a TTL-derived ExpirationTime as Go renders it (RFC 3339, trailing zeros trimmed), through a snapshot too', async () => {
+    // Prepare: a clock on a whole second, so JavaScript's toISOString would write ".000Z".
+    const clock = await startConsulSimulator({ consulVersion, now: () => new Date('2026-03-01T10:00:00.000Z') });
+    try {
+      // Act
+      const created = await call(clock.url, 'PUT', '/v1/acl/token', { token: clock.managementToken.secretId, body: { ExpirationTTL: '90m' } });
+      const saved = await call(clock.url, 'GET', '/v1/snapshot', { token: clock.managementToken.secretId });
+      const restored = await call(clock.url, 'PUT', '/v1/snapshot', { token: clock.managementToken.secretId, body: saved.bytes });
+      // Assess
+      const { AccessorID, ExpirationTime } = created.json<Token>();
+      expect(ExpirationTime).toBe('2026-03-01T11:30:00Z');
+      expect(restored.status).toBe(200);
+      expect(clock.state.getToken(AccessorID)?.ExpirationTime).toBe('2026-03-01T11:30:00Z');
+    } finally {
+      await clock.stop();
+    }
+  });
+
   const validation: [string, object, string][] = [
     ['bad accessor', { AccessorID: 'nope' }, 'Invalid Token: AccessorID - not a valid UUID'],
     ['accessor in use', { AccessorID: ACCESSOR }, 'Invalid Token: AccessorID is already in use'],

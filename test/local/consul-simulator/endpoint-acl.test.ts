@@ -6,7 +6,8 @@ import { call, RawResponse } from './http';
 
 const NODE = 'node1';
 const ANON = '00000000-0000-0000-0000-000000000002';
-type Rule = readonly [AclRule['resource'], AclRule['level'], string?];
+/** `[resource, level, name, 'prefix']`: the last element marks a KeyWritePrefix check (a `key_prefix` rule grants it). */
+type Rule = readonly [AclRule['resource'], AclRule['level'], string?, 'prefix'?];
 
 /** One request that reaches the endpoint's ACL check, and what Consul checks there (written from the reference). */
 interface Sample {
@@ -16,6 +17,8 @@ interface Sample {
   readonly request: (sim: ConsulSimulator) => Promise<{ path: string; body?: unknown }>;
   /** For filtered endpoints: is the fixture in the answer? */
   readonly shows?: (res: RawResponse) => boolean;
+  /** Status of a filtered answer that lost the fixture (KV lists answer 404 when nothing is left). @default 200 */
+  readonly filteredStatus?: number;
 }
 
 let counter = 0;
@@ -24,6 +27,12 @@ const victimToken = (sim: ConsulSimulator) => sim.state.createToken({ Descriptio
 const intentionFor = (sim: ConsulSimulator, name: string) =>
   sim.state.setConfigEntry({ Kind: 'service-intentions', Name: name, Sources: [{ Name: 'web', Action: 'allow' }] });
 const fixed = (path: string, body?: unknown) => () => Promise.resolve({ path, body });
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const withKey = (path: string, key: string, body?: unknown) => async (sim: ConsulSimulator) => {
+  sim.state.kvPut(key, 'v');
+  return { path, body };
+};
+const listed = (key: string) => (res: RawResponse) => res.status === 200 && res.json<(string | { Key: string })[]>().some((e) => (typeof e === 'string' ? e : e.Key) === key);
 
 const SAMPLES: Record<string, Sample> = {
   'GET /v1/snapshot': { expect: [['acl', 'write']], request: fixed('/v1/snapshot') },
@@ -130,12 +139,45 @@ const SAMPLES: Record<string, Sample> = {
     ],
     request: fixed('/v1/catalog/connect/web'),
     shows: (res) => res.json<unknown[]>().length === 1,
+  },  'GET /v1/kv/:key': { expect: [['key', 'read', 'acl/get']], request: withKey('/v1/kv/acl/get', 'acl/get') },
+  'GET /v1/kv/:prefix?recurse': {
+    expect: [['key', 'read', 'acl/list/a']],
+    request: withKey('/v1/kv/acl/list/?recurse', 'acl/list/a'),
+    shows: listed('acl/list/a'),
+    filteredStatus: 404,
+  },
+  'GET /v1/kv/:prefix?keys': { expect: [['key', 'read', 'acl/keys/a']], request: withKey('/v1/kv/acl/keys/?keys', 'acl/keys/a'), shows: listed('acl/keys/a'), filteredStatus: 404 },
+  'PUT /v1/kv/:key': { expect: [['key', 'write', 'acl/put']], request: fixed('/v1/kv/acl/put', Buffer.from('value')) },
+  'DELETE /v1/kv/:key': { expect: [['key', 'write', 'acl/del']], request: withKey('/v1/kv/acl/del', 'acl/del') },
+  'DELETE /v1/kv/:prefix?recurse': { expect: [['key', 'write', 'acl/tree/', 'prefix']], request: withKey('/v1/kv/acl/tree/?recurse', 'acl/tree/a') },
+  'PUT /v1/txn': {
+    expect: [
+      ['key', 'write', 'acl/txn/set'],
+      ['key', 'read', 'acl/txn/checked'],
+      ['key', 'write', 'acl/txn/tree/', 'prefix'],
+    ],
+    request: async (sim) => {
+      const checked = sim.state.kvPut('acl/txn/checked', 'v');
+      const ops = [
+        { KV: { Verb: 'set', Key: 'acl/txn/set', Value: b64('x') } },
+        { KV: { Verb: 'check-index', Key: 'acl/txn/checked', Index: checked.ModifyIndex } },
+        { KV: { Verb: 'delete-tree', Key: 'acl/txn/tree/' } },
+        { KV: { Verb: 'get-tree', Key: 'acl/txn/' } },
+      ];
+      return { path: '/v1/txn', body: ops };
+    },
+  },
+  'PUT /v1/txn (results)': {
+    expect: [['key', 'read', 'acl/txn/read']],
+    request: withKey('/v1/txn', 'acl/txn/read', [{ KV: { Verb: 'get', Key: 'acl/txn/read' } }]),
+    shows: (res) => res.json<{ Results: { KV: { Key: string } }[] | null }>().Results?.some((r) => r.KV.Key === 'acl/txn/read') ?? false,
   },
 };
 
 /** HCL granting exactly one permission. */
-function hcl([resource, level, name]: Rule): string {
+function hcl([resource, level, name, prefix]: Rule): string {
   if (name === undefined) return `${resource} = "${level}"`;
+  if (prefix) return `${resource}_prefix "${name}" { policy = "${level}" }`;
   if (resource === 'intention') return `service "${name}" { intentions = "${level}" }`;
   return `${resource} "${name}" { policy = "${level}" }`;
 }
@@ -144,6 +186,11 @@ function tokenWith(sim: ConsulSimulator, rules: readonly Rule[]): { AccessorID: 
   if (rules.length === 0) return sim.state.createToken({ Description: unique('nothing') });
   const policy = sim.state.createPolicy({ Name: unique('exact'), Rules: rules.map(hcl).join('\n') });
   return sim.state.createToken({ Policies: [{ ID: policy.ID }] });
+}
+
+/** `structs.TxnResponse` errors. */
+interface TxnErrors {
+  readonly Errors: { OpIndex: number; What: string }[] | null;
 }
 
 function denial(accessor: string, [resource, level, name]: Rule): string {
@@ -205,8 +252,11 @@ describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: each endpoint enforces 
       const rest = tokenWith(sim, sample.expect.filter((r) => r !== missing));
       const res = await send(row, rest.SecretID, sample);
       if (row.mode === 'filter') {
-        expect(res.status).toBe(200);
+        expect(res.status).toBe(sample.filteredStatus ?? 200);
         expect(sample.shows?.(res)).toBe(false);
+      } else if (row.mode === 'per-operation') {
+        // The denied operation fails on its own: 409 with Consul's text as that operation's error, nothing applied.
+        expect([res.status, res.json<TxnErrors>().Errors?.map((e) => e.What)]).toEqual([409, [denial(rest.AccessorID, missing)]]);
       } else {
         expect([res.status, res.text]).toEqual([403, denial(rest.AccessorID, missing)]);
       }
@@ -214,6 +264,10 @@ describe.each(ALL_CONSUL_PROFILES)('consul simulator %s: each endpoint enforces 
     if (row.mode === 'require' && sample.expect.length > 0) {
       const anonymous = await send(row, '', sample);
       expect([anonymous.status, anonymous.text]).toEqual([403, denial(ANON, sample.expect[0])]);
+    }
+    if (row.mode === 'per-operation') {
+      const anonymous = await send(row, '', sample);
+      expect([anonymous.status, anonymous.json<TxnErrors>().Errors?.map((e) => e.What)]).toEqual([409, sample.expect.map((r) => denial(ANON, r))]);
     }
   });
 });

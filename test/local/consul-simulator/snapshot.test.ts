@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
 import { ConsulSimulator, startConsulSimulator } from '../../../local/consul-simulator';
 import { verifySnapshotStream } from '../../../functions/core/snapshot-archive';
 import { ArchiveDefects, writeSnapshotArchive } from '../../../local/consul-simulator/archive-writer';
-import { syntheticStateStream } from '../../../local/consul-simulator/synthetic-state';
 import { call } from './http';
+import { archiveAround, decodeStateBin, stateBinOf, tarEntries } from './state-bin';
+import { GoMsgpackWriter } from '../../../local/consul-simulator/go-msgpack';
+import { CHUNKING_STATE_RECORD } from '../../../local/consul-simulator/state-bin-writer';
 
 const META = {
   Version: 1,
@@ -28,26 +28,6 @@ async function archiveBytes(defects?: ArchiveDefects): Promise<Buffer> {
 async function consulMessageFor(bytes: Buffer): Promise<string> {
   const err = (await verifySnapshotStream(Readable.from([bytes])).catch((e: unknown) => e)) as { context: { consulMessage: string } };
   return err.context.consulMessage;
-}
-
-async function tarEntries(gz: Buffer): Promise<{ name: string; mode: number; data: Buffer }[]> {
-  const out: { name: string; mode: number; data: Buffer }[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => {
-      out.push({ name: header.name, mode: header.mode ?? 0, data: Buffer.concat(chunks) });
-      next();
-    });
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('finish', () => resolve());
-    extract.on('error', (err: unknown) => reject(err));
-  });
-  extract.end(gunzipSync(gz));
-  await done;
-  return out;
 }
 
 describe('consul simulator: /v1/snapshot (consul-api.md §1)', () => {
@@ -83,11 +63,16 @@ describe('consul simulator: /v1/snapshot (consul-api.md §1)', () => {
     expect(verified.meta.Size).toBe(entries[1].data.length);
   });
 
-  it('state.bin starts with a msgpack SnapshotHeader{LastIndex}', async () => {
+  it('state.bin starts with SnapshotHeader{LastIndex}: the highest index-table row, in its smallest int form', async () => {
+    // Act
     const res = await call(sim.url, 'GET', '/v1/snapshot', { token: mgmt });
-    const state = (await tarEntries(res.bytes))[1].data;
-    expect(state.subarray(0, 12)).toEqual(Buffer.from([0x81, 0xa9, ...Buffer.from('LastIndex'), 0xcf]));
-    expect(Number(state.readBigUInt64BE(12))).toBe(Number(res.headers['x-consul-index']));
+    // Assess
+    const state = await stateBinOf(res.bytes);
+    const { header, headerBytes, records } = decodeStateBin(state);
+    const indexRows = records.filter((r) => r.type === 16).map((r) => Number((r.value as { Value: number }).Value));
+    expect(header).toEqual({ LastIndex: Math.max(...indexRows) });
+    expect(headerBytes).toEqual(Buffer.from(new GoMsgpackWriter().mapHeader(1).str('LastIndex').int(Math.max(...indexRows)).bytes()));
+    expect(Math.max(...indexRows)).toBeLessThanOrEqual(Number(res.headers['x-consul-index']));
   });
 
   it('needs acl:write (global-management or an acl = "write" policy)', async () => {
@@ -172,23 +157,43 @@ describe('consul simulator: /v1/snapshot (consul-api.md §1)', () => {
     expect(sim.state.kvGet('app/config')).toBe('v1');
     const restore = sim.state.restores[sim.state.restores.length - 1];
     expect(restore).toMatchObject({ archiveSha256: createHash('sha256').update(saved.bytes).digest('hex'), stateReplaced: true, index: savedIndex });
+    expect(restore.error).toBeUndefined();
     const list = await call(sim.url, 'GET', '/v1/acl/tokens', { token: mgmt });
     expect(Number(list.headers['x-consul-index'])).toBeLessThanOrEqual(savedIndex);
   });
 
-  it('accepts a valid archive that is not a simulator state without touching the state', async () => {
-    const before = sim.state.listTokens().length;
-    const bytes = Buffer.concat(
-      await (async () => {
-        const chunks: Buffer[] = [];
-        for await (const c of writeSnapshotArchive({ meta: META, state: { size: 100_000, stream: syntheticStateStream(100_000, 3) } })) chunks.push(c as Buffer);
-        return chunks;
-      })(),
-    );
-    const res = await call(sim.url, 'PUT', '/v1/snapshot', { token: mgmt, body: bytes });
-    expect(res.status).toBe(200);
-    expect(sim.state.restores[sim.state.restores.length - 1]).toMatchObject({ stateReplaced: false, index: 13 });
-    expect(sim.state.listTokens()).toHaveLength(before);
+  /** A state.bin: header, the given records, ChunkingState. */
+  const stateWith = (...records: Buffer[]) => Buffer.concat([Buffer.from(new GoMsgpackWriter().mapHeader(1).str('LastIndex').int(5).bytes()), ...records, CHUNKING_STATE_RECORD]);
+
+  it('meta.json Version 2 passes the archive checks, then raft refuses it: 500 Raft error … unsupported snapshot version 2', async () => {
+    // Prepare
+    const saved = await stateBinOf((await call(sim.url, 'GET', '/v1/snapshot', { token: mgmt })).bytes);
+    const marker = sim.state.createToken({ Description: 'must survive' });
+    // Act
+    const res = await call(sim.url, 'PUT', '/v1/snapshot', { token: mgmt, body: await archiveAround(saved, { Version: 2 }) });
+    // Assess
+    expect([res.status, res.text]).toEqual([500, 'Raft error when restoring snapshot: unsupported snapshot version 2']);
+    expect(sim.state.getToken(marker.AccessorID)).toBeDefined();
+    expect(sim.state.restores.at(-1)).toMatchObject({ stateReplaced: false, error: 'unsupported snapshot version 2' });
+  });
+
+  it.each([
+    ['random bytes (no records)', Buffer.from('not msgpack at all'), /^failed to restore snapshot: /],
+    ['an Enterprise record (type 65)', stateWith(Buffer.from([65, 0xa0])), /^failed to restore snapshot: msg type <65> is a Consul Enterprise log entry\. Consul CE cannot restore it$/],
+    ['an unknown CE type (44)', stateWith(Buffer.from([44, 0xc0])), /^failed to restore snapshot: Unrecognized msg type 44$/],
+    ['a KVS record cut short', stateWith(Buffer.from([2, 0x87, 0xa3])).subarray(0, -CHUNKING_STATE_RECORD.length), /^failed to restore snapshot: /],
+    ['a KVS record with a map for Key', stateWith(Buffer.from([2, 0x81, 0xa3, ...Buffer.from('Key'), 0x80])), /^failed to restore snapshot: failed to decode msg type KVS/],
+  ])('a verified archive whose state.bin holds %s: the connection closes without an answer (Consul\'s leader panics) and the state stays', async (_name, state, error) => {
+    // Prepare
+    const marker = sim.state.createToken({ Description: 'created before the bad restore' });
+    const restores = sim.state.restores.length;
+    // Act
+    const attempt = call(sim.url, 'PUT', '/v1/snapshot', { token: mgmt, body: await archiveAround(state) });
+    // Assess
+    await expect(attempt).rejects.toThrow(/other side closed|socket hang up|ECONNRESET/);
+    expect(sim.state.getToken(marker.AccessorID)).toBeDefined();
+    expect(sim.state.restores.slice(restores)).toEqual([expect.objectContaining({ stateReplaced: false, error: expect.stringMatching(error) })]);
+    expect((await call(sim.url, 'GET', '/v1/acl/token/self', { token: mgmt })).status).toBe(200);
   });
 
   it('pads state.bin to snapshotStateBytes and still round-trips', async () => {
@@ -202,6 +207,8 @@ describe('consul simulator: /v1/snapshot (consul-api.md §1)', () => {
       expect((await call(big.url, 'PUT', '/v1/snapshot', { ...token, body: res.bytes })).status).toBe(200);
       expect(big.state.restores[0].stateReplaced).toBe(true);
       expect(big.state.listTokens().some((t) => t.Description === 'after')).toBe(false);
+      // The synthetic filler is regenerated by every snapshot, never restored into the KV store.
+      expect(big.state.kvList()).toEqual([]);
     } finally {
       await big.stop();
     }

@@ -20,7 +20,7 @@ const STATE_SIZE = 700;
 const PREFIX = 'failed to read snapshot file: ';
 
 async function archive(gzipLevel = 6): Promise<Buffer> {
-  const stream = writeSnapshotArchive({ meta: META, state: { size: STATE_SIZE, stream: syntheticStateStream(STATE_SIZE, 3) } }, { gzipLevel });
+  const stream = writeSnapshotArchive({ meta: META, state: { size: STATE_SIZE, stream: syntheticStateStream({ bytes: STATE_SIZE, seed: 3 }) } }, { gzipLevel });
   const parts: Buffer[] = [];
   for await (const chunk of stream) parts.push(chunk as Buffer);
   return Buffer.concat(parts);
