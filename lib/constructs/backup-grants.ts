@@ -104,7 +104,7 @@ export class BackupGrants {
   grantReportAccess(grantee: iam.IGrantable, clusterName: string, feature: ReportFeature): void {
     this.addObjects(grantee, reportPrefix(clusterName, feature), FEATURE_REPORT_ACTIONS);
     if (SCOPED_REPORT_FEATURES.includes(feature)) {
-      const states = `${reportStateKey(clusterName, feature).replace(/\.json$/, '')}/`;
+      const states = reportStatePrefix(clusterName, feature);
       this.addObjects(grantee, states, FEATURE_STATE_ACTIONS);
       this.addList(grantee, FEATURE_STATE_LIST_ACTIONS, { StringLike: { 's3:prefix': [`${states}*`] } });
     } else {
@@ -129,6 +129,11 @@ export class BackupGrants {
     // Only usable through S3: the same key also encrypts the topics, which have their own grant.
     add(grantee, actions, [this.encryptionKey.keyArn], { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } });
   }
+}
+
+/** Key prefix of a scoped job's dedupe states, e.g. `state/prod-east/rotation/`. */
+export function reportStatePrefix(clusterName: string, feature: ReportFeature): string {
+  return `${reportStateKey(clusterName, feature).replace(/\.json$/, '')}/`;
 }
 
 /** Key prefix of one job's full reports, e.g. `reports/prod-east/backup/`. */

@@ -11,7 +11,8 @@ import {
 } from '../../functions/handlers/lambda-env';
 import type { ClusterConfig } from '../config/deploy-config';
 import { rateIntervalMs } from '../config/schedule-expression';
-import { SNAPSHOT_ROOT, reportPrefix, snapshotPrefix } from './backup-grants';
+import { SNAPSHOT_ROOT, reportPrefix, reportStatePrefix, snapshotPrefix } from './backup-grants';
+import { SCOPED_REPORT_FEATURES } from '../../functions/core/report/report';
 import { ConsulFunction, type ConsulFunctionProps, type ConsulJob } from './consul-function';
 import { IntentionBaselineLayer } from './intention-baseline-layer';
 import { grantPublishReports } from './report-topic';
@@ -217,6 +218,10 @@ export class ClusterOps extends Construct {
     this.shared.backups.grantReportAccess(fn.role, this.cluster.name, fn.feature);
     const reports = reportPrefix(this.cluster.name, fn.feature);
     this.shared.backups.acknowledgePrefix(fn.role, reports, `Scoped to cluster ${this.cluster.name}'s ${reports} prefix, write-only: report keys are timestamped, so the prefix is the narrowest possible resource.`);
+    if (SCOPED_REPORT_FEATURES.includes(fn.feature)) {
+      const states = reportStatePrefix(this.cluster.name, fn.feature);
+      this.shared.backups.acknowledgePrefix(fn.role, states, `Scoped to cluster ${this.cluster.name}'s ${states} prefix: ${fn.feature} keeps one dedupe state per secret it rotates, named after the secret, so the prefix is the narrowest possible resource.`);
+    }
     return fn;
   }
 }
