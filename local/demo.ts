@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import { main as cli } from '../functions/cli/main';
 import { formatBytes } from '../functions/cli/progress';
+import { describeContents } from '../functions/core/backup/backup-report';
 import { SNAPSHOT_FUNCTION_ENV as E } from '../functions/handlers/lambda-env';
 import { startLocalStack, type LocalStack } from './stack';
 
@@ -14,7 +15,7 @@ const step = (n: number, title: string): void => out(`\n\x1b[1m${n}. ${title}\x1
 
 async function run(): Promise<void> {
   out('consul-ops demo: one scheduled backup cycle against a local Consul simulator, Ceph radosgw (S3), a Secrets Manager fake and fauxqs (SNS).');
-  const stack = await startLocalStack({ log: (line) => out(`  ${line}`), consul: { snapshotStateBytes: 16 * 1024 * 1024 } });
+  const stack = await startLocalStack({ log: (line) => out(`  ${line}`) });
   const stop = () => void stack.stop().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -33,6 +34,7 @@ async function run(): Promise<void> {
     out(`  version ${backup.versionId} · ${formatBytes(backup.sizeBytes)} · raft index ${backup.consulIndex} (term ${backup.raftTerm}) · Consul ${backup.consulVersion} in ${backup.datacenter}`);
     out(`  verified in the same pass as the upload: SHA256SUMS, tar and gzip checks passed; sha256 ${backup.sha256}`);
     out(`  took ${backup.durationMs} ms`);
+    if (backup.contents.summary) out(`  decoded in the same pass: ${describeContents(backup.contents.summary)}`);
 
     step(2, 'Retention (runs after every successful backup)');
     out(`  policy: ${prune.policy}`);
@@ -45,10 +47,28 @@ async function run(): Promise<void> {
     step(4, 'What an operator sees: consul-ops list');
     out(await runCli(['list', '--bucket', stack.bucket, '--cluster', CLUSTER], stack));
 
-    step(5, 'An on-call restore, dry run first: consul-ops restore (nothing is sent without --yes)');
+    step(5, 'What is inside a stored backup: consul-ops inspect (the layout of consul snapshot inspect)');
+    out(await runCli(['inspect', '--bucket', stack.bucket, '--key', backup.key, '--kvdetails', '--kvdepth', '2'], stack));
+
+    step(6, 'Someone deletes config/payments/: the next scheduled backup raises a content-drop finding');
+    for (const { Key } of stack.consul.state.kvList('config/payments/')) stack.consul.state.kvDelete(Key);
+    const next = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 15 * 60_000 });
+    for (const f of next.contents?.findings ?? []) out(`  ${f.severity.toUpperCase()} ${f.message}`);
+    if (next.contents?.hold.held) out(`  holding ${next.contents.hold.held.key}, the last backup before the drop, whatever retention says`);
+    await printMail(stack);
+
+    step(7, 'What went: consul-ops diff (values only with --show-values)');
+    out(await runCli(['diff', backup.key, next.backup.key, '--bucket', stack.bucket], stack));
+
+    step(8, 'Bring the keys back, without rolling the cluster back: consul-ops restore-kv (plan first, then --yes)');
+    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/'], stack));
+    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/', '--yes'], stack));
+    out(await runCli(['ack-drop', '--bucket', stack.bucket, '--cluster', CLUSTER], stack));
+
+    step(9, 'An on-call restore, dry run first: consul-ops restore (nothing is sent without --yes)');
     out(await runCli(['restore', '--bucket', stack.bucket, '--cluster', CLUSTER, '--latest'], stack));
 
-    step(6, 'A corrupt snapshot never becomes a backup, and the failure is loud');
+    step(10, 'A corrupt snapshot never becomes a backup, and the failure is loud');
     stack.consul.faults.inject({ kind: 'corrupt-state', path: '/v1/snapshot', times: 1 });
     const failed = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 15 * 60_000 }).then(
       () => 'unexpectedly succeeded',
@@ -78,11 +98,12 @@ async function printMail(stack: LocalStack): Promise<void> {
   }
 }
 
-/** Some state worth backing up. */
+/** Some state worth backing up: a few settings, and the payments configuration someone is about to delete. */
 function seedConsul(stack: LocalStack): void {
   for (const [key, value] of [['config/web/replicas', '3'], ['config/db/primary', 'db-1'], ['feature-flags/new-ui', 'on']]) {
     stack.consul.state.kvPut(key, value);
   }
+  for (let i = 0; i < 40; i++) stack.consul.state.kvPut(`config/payments/merchant-${String(i).padStart(2, '0')}/endpoint`, `https://psp-${i}.example/api`, i % 4);
 }
 
 /** The environment the CDK stack gives the take-snapshot Lambda, pointed at the local stack. */

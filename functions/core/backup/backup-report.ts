@@ -106,9 +106,14 @@ function describeBackup(b: BackupResult, bucket: string | undefined): string {
   return `Stored a verified snapshot ${where} (${formatSize(b.sizeBytes)}, raft index ${b.consulIndex}, Consul ${b.consulVersion}) in ${(b.durationMs / 1000).toFixed(1)} s.`;
 }
 
-/** `Contents: 48210 KV entries, 12 services (30 instances) on 8 nodes, 30 ACL tokens, 12 policies, 5 intentions.` */
+/** `Contents: 48210 KV entries, 12 services (30 instances) on 8 nodes, 30 ACL tokens, 12 ACL policies, …`. */
 export function describeContents(s: ContentSummary): string {
-  return `Contents: ${s.kv.entries} KV entries, ${s.catalog.services} services (${s.catalog.serviceInstances} instances) on ${s.catalog.nodes} nodes, ${s.acl.tokens} ACL tokens, ${s.acl.policies} ACL policies, ${s.intentions.entries} service-intentions entries, ${s.configEntries.total} config entries.`;
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  return (
+    `Contents: ${n(s.kv.entries, 'KV entry', 'KV entries')}, ${n(s.catalog.services, 'service', 'services')} (${n(s.catalog.serviceInstances, 'instance', 'instances')}) ` +
+    `on ${n(s.catalog.nodes, 'node', 'nodes')}, ${n(s.acl.tokens, 'ACL token', 'ACL tokens')}, ${n(s.acl.policies, 'ACL policy', 'ACL policies')}, ` +
+    `${n(s.intentions.entries, 'service-intentions entry', 'service-intentions entries')}, ${n(s.configEntries.total, 'config entry', 'config entries')}.`
+  );
 }
 
 function describeCheck(cluster: string, c: ContentCheckResult): string[] {
