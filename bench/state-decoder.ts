@@ -17,6 +17,11 @@ import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type * as Archive from '../functions/core/snapshot-archive';
+import type * as Contents from '../functions/core/snapshot-contents';
+import { writeSnapshotArchive } from '../local/consul-simulator/archive-writer';
+import { syntheticStateStream } from '../local/consul-simulator/synthetic-state';
 import type { createStateBinDecoder as CreateDecoder, StateBinDecoderOptions } from '../functions/core/snapshot-contents/state-bin-decoder';
 import { encodeMsgpack, goMap } from '../test/helpers/consul-msgpack';
 import { CDK_ESBUILD_OPTIONS, ROOT } from './build';
@@ -35,7 +40,7 @@ export interface StateDecoderBenchRow {
 }
 
 /** A data mix: a pool of encoded records (with their type byte) cycled until the size is reached. */
-interface Mix {
+export interface Mix {
   readonly name: string;
   readonly pool: readonly Buffer[];
 }
@@ -164,6 +169,89 @@ export function benchStateDecoder(mib = 256): { rows: StateDecoderBenchRow[]; ta
   }
   const hourly = rows.find((r) => r.mix === benchMixes()[0].name && r.options === OPTION_SETS[1][0]);
   return { rows, target: { text: `state.bin decode with summary, KV-heavy: ≥ ${TARGET_MB_PER_SECOND} MB/s`, pass: (hourly?.mbPerSecond ?? 0) >= TARGET_MB_PER_SECOND } };
+}
+
+/** What the decode adds to the pass that verifies an archive (the part of a backup it runs in). */
+export interface DecodeShareResult {
+  /** The state.bin data: `realistic KV` (the simulator's synthetic KVS records) or one of {@link benchMixes}. */
+  readonly data: string;
+  readonly stateMiB: number;
+  readonly archiveMiB: number;
+  /** CPU of the verifying pass alone, ms per MB of archive. */
+  readonly verifyCpuMsPerMb: number;
+  /** The same pass with the decoder (summary, as in every backup) as its state.bin sink. */
+  readonly verifyAndDecodeCpuMsPerMb: number;
+  /** (with − without) ÷ without, in percent: an upper bound of the decode's share of a backup's CPU. */
+  readonly addedPercent: number;
+}
+
+/** The most the decode may add to a backup's CPU. */
+export const MAX_DECODE_SHARE_PERCENT = 10;
+
+/**
+ * The verifier and the decoder bundled together with the Lambda's options, so both run as in the backup function.
+ */
+function loadBundledPass(): { verify: typeof Archive.verifySnapshotStream; create: typeof Contents.createStateBinDecoder; sink: typeof Contents.decoderSink } {
+  const dir = mkdtempSync(join(tmpdir(), 'decode-share-bench-'));
+  try {
+    const outfile = join(dir, 'pass.js');
+    buildSync({
+      ...CDK_ESBUILD_OPTIONS,
+      target: `node${process.versions.node.split('.')[0]}`,
+      stdin: {
+        contents: "export { verifySnapshotStream } from './functions/core/snapshot-archive'; export { createStateBinDecoder, decoderSink } from './functions/core/snapshot-contents';",
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
+      outfile,
+      absWorkingDir: ROOT,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require(outfile) as { verifySnapshotStream: typeof Archive.verifySnapshotStream; createStateBinDecoder: typeof Contents.createStateBinDecoder; decoderSink: typeof Contents.decoderSink };
+    return { verify: m.verifySnapshotStream, create: m.createStateBinDecoder, sink: m.decoderSink };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Verifies one archive of realistic KV data (the simulator's synthetic state: Consul KVS records with JSON values that
+ * compress like real KV data, gzip level 6 as Consul writes it) with and without the decoder as its state.bin sink,
+ * and reports the CPU the decode adds. Best of `runs` after a warm-up, each way.
+ */
+export async function benchDecodeShare(mib = 128, runs = 3, mix?: Mix): Promise<DecodeShareResult> {
+  const meta = { Version: 1, ID: '2-100-0', Index: 100, Term: 2, Peers: '', Configuration: { Servers: [] }, ConfigurationIndex: 1 };
+  const state = mix ? buildStateBin(mix, mib * MiB) : undefined;
+  const stateBytes = state?.length ?? mib * MiB;
+  const parts: Buffer[] = [];
+  const stream = state ? Readable.from([state]) : syntheticStateStream({ bytes: stateBytes, compressibility: 'realistic' });
+  for await (const chunk of writeSnapshotArchive({ meta, state: { size: stateBytes, stream } })) parts.push(chunk as Buffer);
+  const archive = Buffer.concat(parts);
+  const pass = loadBundledPass();
+  const chunks = (): Readable => Readable.from(Array.from({ length: Math.ceil(archive.length / CHUNK) }, (_, i) => archive.subarray(i * CHUNK, (i + 1) * CHUNK)));
+  const cpuOf = async (withDecoder: boolean): Promise<number> => {
+    let best = Number.POSITIVE_INFINITY;
+    for (let r = 0; r <= runs; r++) {
+      const before = process.cpuUsage();
+      const decoder = withDecoder ? pass.create({ summary: true }) : undefined;
+      await pass.verify(chunks(), decoder ? { stateSink: pass.sink(decoder) } : {});
+      decoder?.end({ checksums: 'matched' });
+      const used = process.cpuUsage(before);
+      if (r > 0) best = Math.min(best, (used.user + used.system) / 1000);
+    }
+    return best;
+  };
+  const without = await cpuOf(false);
+  const withDecode = await cpuOf(true);
+  const mb = archive.length / 1e6;
+  return {
+    data: mix ? mix.name : 'realistic KV (simulator synthetic state, values 32 B-64 KiB)',
+    stateMiB: mib,
+    archiveMiB: archive.length / MiB,
+    verifyCpuMsPerMb: without / mb,
+    verifyAndDecodeCpuMsPerMb: withDecode / mb,
+    addedPercent: (100 * (withDecode - without)) / without,
+  };
 }
 
 if (require.main === module) {
