@@ -110,23 +110,26 @@ export function buildStateBin(mix: Mix, bytes: number): Buffer {
   return out.subarray(0, at);
 }
 
-/** The decoder's factory from an esbuild bundle made with the Lambda's options (minified, for this Node). */
-export function loadBundledDecoder(): typeof CreateDecoder {
+/**
+ * Requires `source` (a module's text, resolved from the repository root) bundled with the Lambda's esbuild options for
+ * this Node: under a TypeScript loader, cross-module calls go through property getters and the numbers would not be
+ * the Lambda's.
+ */
+function requireBundled<T>(source: string): T {
   const dir = mkdtempSync(join(tmpdir(), 'state-decoder-bench-'));
   try {
-    const outfile = join(dir, 'decoder.js');
-    buildSync({
-      ...CDK_ESBUILD_OPTIONS,
-      target: `node${process.versions.node.split('.')[0]}`,
-      entryPoints: [join(ROOT, 'functions', 'core', 'snapshot-contents', 'state-bin-decoder.ts')],
-      outfile,
-      absWorkingDir: ROOT,
-    });
+    const outfile = join(dir, 'bundle.js');
+    buildSync({ ...CDK_ESBUILD_OPTIONS, target: `node${process.versions.node.split('.')[0]}`, stdin: { contents: source, resolveDir: ROOT, loader: 'ts' }, outfile, absWorkingDir: ROOT });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(outfile) as { createStateBinDecoder: typeof CreateDecoder }).createStateBinDecoder;
+    return require(outfile) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The decoder's factory, bundled as the Lambda bundles it. */
+export function loadBundledDecoder(): typeof CreateDecoder {
+  return requireBundled<{ createStateBinDecoder: typeof CreateDecoder }>("export { createStateBinDecoder } from './functions/core/snapshot-contents/state-bin-decoder';").createStateBinDecoder;
 }
 
 function decodeOnce(createStateBinDecoder: typeof CreateDecoder, state: Buffer, options: StateBinDecoderOptions): number {
@@ -198,26 +201,10 @@ export const MAX_DECODE_SHARE_PERCENT = 10;
  * The verifier and the decoder bundled together with the Lambda's options, so both run as in the backup function.
  */
 function loadBundledPass(): { verify: typeof Archive.verifySnapshotStream; create: typeof Contents.createStateBinDecoder; sink: typeof Contents.decoderSink } {
-  const dir = mkdtempSync(join(tmpdir(), 'decode-share-bench-'));
-  try {
-    const outfile = join(dir, 'pass.js');
-    buildSync({
-      ...CDK_ESBUILD_OPTIONS,
-      target: `node${process.versions.node.split('.')[0]}`,
-      stdin: {
-        contents: "export { verifySnapshotStream } from './functions/core/snapshot-archive'; export { createStateBinDecoder, decoderSink } from './functions/core/snapshot-contents';",
-        resolveDir: ROOT,
-        loader: 'ts',
-      },
-      outfile,
-      absWorkingDir: ROOT,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const m = require(outfile) as { verifySnapshotStream: typeof Archive.verifySnapshotStream; createStateBinDecoder: typeof Contents.createStateBinDecoder; decoderSink: typeof Contents.decoderSink };
-    return { verify: m.verifySnapshotStream, create: m.createStateBinDecoder, sink: m.decoderSink };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const m = requireBundled<{ verifySnapshotStream: typeof Archive.verifySnapshotStream; createStateBinDecoder: typeof Contents.createStateBinDecoder; decoderSink: typeof Contents.decoderSink }>(
+    "export { verifySnapshotStream } from './functions/core/snapshot-archive'; export { createStateBinDecoder, decoderSink } from './functions/core/snapshot-contents';",
+  );
+  return { verify: m.verifySnapshotStream, create: m.createStateBinDecoder, sink: m.decoderSink };
 }
 
 /**

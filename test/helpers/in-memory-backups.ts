@@ -55,17 +55,8 @@ export async function archiveOfState(state: Buffer, index: number, defects?: Arc
 
 /** A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective. */
 export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects } = {}): Promise<Buffer> {
-  const meta: Omit<SnapshotMeta, 'Size'> = {
-    Version: 1,
-    ID: `2-${index}-1602222343947`,
-    Index: index,
-    Term: 2,
-    Peers: 'ka4xMjcuMC4wLjE6ODMwMA==',
-    Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
-    ConfigurationIndex: 1,
-  };
   const size = options.stateBytes ?? 4096;
-  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
+  return collect(writeSnapshotArchive({ meta: testMeta(index), state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
 }
 
 interface Version {

@@ -5,25 +5,22 @@
  * `ack-drop`.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { main } from '../../../functions/cli/main';
 import { createJobHandler } from '../../../functions/handlers/job';
 import { SNAPSHOT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
 import { takeSnapshotJob } from '../../../functions/handlers/take-snapshot';
-import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
-import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
-import { startLocalSns, type LocalSns, type QueueSubscription } from '../../../local/sns';
+import type { ConsulSimulator } from '../../../local/consul-simulator';
+import type { QueueSubscription } from '../../../local/sns';
 import { CaptureStream } from '../../helpers/capture';
-import { createTestBucket } from '../../helpers/s3';
+import { startSnapshotFunctionStack, type SnapshotFunctionStack } from '../../helpers/snapshot-function-stack';
 
 const context = { getRemainingTimeInMillis: () => 900_000 };
 const HOUR = 3_600_000;
 
 describe('backup contents and the content-drop alarm (take-snapshot handler, simulator, radosgw, fauxqs)', () => {
+  let stack: SnapshotFunctionStack;
   let sim: ConsulSimulator;
-  let secrets: SecretsManagerFake;
-  let sns: LocalSns;
   let inbox: QueueSubscription;
   let bucket: string;
   let s3: S3Client;
@@ -41,27 +38,11 @@ describe('backup contents and the content-drop alarm (take-snapshot handler, sim
   }
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
-    secrets = await startSecretsManagerFake();
-    sns = await startLocalSns();
-    const topicArn = sns.createTopic('reports');
-    inbox = sns.subscribeQueue(topicArn);
-    const created = await new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1' }).send(
-      new CreateSecretCommand({ Name: 'consul/demo/management', SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) }),
-    );
-    ({ bucket, s3 } = await createTestBucket({ versioning: true }));
+    stack = await startSnapshotFunctionStack();
+    ({ sim, inbox, bucket, s3 } = stack);
     env = {
       ...process.env,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-      [E.clusterName]: 'demo',
-      [E.bucketName]: bucket,
-      [E.snapshotPrefix]: 'snapshots',
-      [E.consulAddresses]: sim.url,
-      [E.consulTokenSecretArn]: created.ARN!,
-      [E.reportTopicArn]: topicArn,
+      ...stack.env,
       // Retention that alone keeps only the newest backup: what the hold keeps is the hold's doing.
       [E.retentionPolicy]: JSON.stringify({ keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, keepMin: 1, scheduleIntervalMs: HOUR }),
       [E.contentDropThresholds]: JSON.stringify({ kvEntriesDropPercent: 25 }),
@@ -77,9 +58,7 @@ describe('backup contents and the content-drop alarm (take-snapshot handler, sim
   });
   afterAll(async () => {
     process.env = saved;
-    await sim.stop();
-    await secrets.stop();
-    await sns.stop();
+    await stack.stop();
   });
 
   it('stores the counts with each backup, alarms on a drop, holds the last good backup until ack-drop', async () => {
