@@ -177,7 +177,10 @@ export function benchStateDecoder(mib = 256): { rows: StateDecoderBenchRow[]; ta
     for (const [label, options] of OPTION_SETS) rows.push(measure(create, mix.name, state, label, options));
   }
   const hourly = rows.find((r) => r.mix === benchMixes()[0].name && r.options === OPTION_SETS[1][0]);
-  return { rows, target: { text: `state.bin decode with summary, KV-heavy: ≥ ${TARGET_MB_PER_SECOND} MB/s`, pass: (hourly?.mbPerSecond ?? 0) >= TARGET_MB_PER_SECOND } };
+  // Judged on CPU time, which a shared machine's load hardly moves (wall-clock MB/s halves under load): 1 GB/s of
+  // one core is 1 CPU ms per MB.
+  const cpuBudget = 1000 / TARGET_MB_PER_SECOND;
+  return { rows, target: { text: `state.bin decode with summary, KV-heavy: ≤ ${cpuBudget} CPU ms/MB (≥ ${TARGET_MB_PER_SECOND} MB/s of one core)`, pass: (hourly?.cpuMsPerMb ?? Infinity) <= cpuBudget } };
 }
 
 /** What the decode adds to the pass that verifies an archive (the part of a backup it runs in). */
