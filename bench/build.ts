@@ -41,7 +41,7 @@ export function discoverHandlers(): HandlerEntry[] {
   const libText = listTs(join(ROOT, 'lib')).map((f) => readFileSync(f, 'utf8')).join('\n');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    // At the start of a line: a doc comment's `@example` (functions/handlers/job.ts) is not an export.
+    // At the start of a line: a doc comment's `@example` (handlers/job.ts) is not an export.
     .filter((f) => /^export\s+(async\s+)?function\s+handler\b|^export\s+(const|let)\s+handler\b/m.test(readFileSync(join(dir, f), 'utf8')))
     .sort()
     .map((f) => ({ name: f.replace(/\.ts$/, ''), file: join(dir, f), deployed: libText.includes(`functions/handlers/${f}`) }));
@@ -55,16 +55,16 @@ export async function bundleHandler(entry: HandlerEntry, outDir: string): Promis
 }
 
 /** The benchmark's child programs, bundled for the running Node (not minified, for readable profiles). */
-export async function bundleBenchPrograms(outDir: string): Promise<{ worker: string; simulator: string; replay: string }> {
+export async function bundleBenchPrograms(outDir: string): Promise<{ worker: string; replay: string }> {
   await build({
     ...CDK_ESBUILD_OPTIONS,
     target: `node${process.versions.node.split('.')[0]}`,
     minify: false,
-    entryPoints: { worker: join(__dirname, 'worker.ts'), simulator: join(__dirname, 'simulator-process.ts'), replay: join(__dirname, 'replay-process.ts') },
+    entryPoints: { worker: join(__dirname, 'worker.ts'), replay: join(__dirname, 'replay-process.ts') },
     outdir: outDir,
     absWorkingDir: ROOT,
   });
-  return { worker: join(outDir, 'worker.js'), simulator: join(outDir, 'simulator.js'), replay: join(outDir, 'replay.js') };
+  return { worker: join(outDir, 'worker.js'), replay: join(outDir, 'replay.js') };
 }
 
 /** Repository-relative path, for reports. */

@@ -4,8 +4,8 @@
  */
 import type { LocalS3Endpoint } from '../local/radosgw';
 
-/** The four measured configurations. */
-export const JOB_MODES = ['backup-baseline', 'backup-consul-ops', 'restore-baseline', 'restore-consul-ops'] as const;
+/** The measured configurations run by the Node worker (peer tools are run by `bench/peers.ts`). */
+export const JOB_MODES = ['backup-baseline', 'backup-consul-ops', 'backup-consul-ops-no-decode', 'restore-baseline', 'restore-consul-ops'] as const;
 /** One of {@link JOB_MODES}. */
 export type JobMode = (typeof JOB_MODES)[number];
 

@@ -13,8 +13,6 @@ export interface BenchOptions {
   readonly bundlesOnly: boolean;
   /** Write a V8 CPU profile of every measured run to `bench/results/profiles/`. */
   readonly profile: boolean;
-  /** Also run the backups against a recorded snapshot replayed from a file (source-unbounded). */
-  readonly replay: boolean;
   /** Only `cdk synth` at 1, 10 and 100 clusters (no bundles, components or transfers). */
   readonly synthOnly: boolean;
 }
@@ -22,11 +20,12 @@ export interface BenchOptions {
 /** Usage text. */
 export const USAGE = `usage: npm run bench [-- --quick] [-- --sizes 256,1024] [-- --runs 2] [-- --bundles-only]
   --quick          64 MiB only, 1 run of each configuration, 1 load per bundle (smoke check)
-  --sizes a,b      state.bin sizes in MiB for the backup runs (default 256,1024); the restore uses the largest
-  --runs n         measured runs per configuration (default 2; the median is reported)
+  --sizes a,b      state.bin sizes in MiB (default 1024)
+  --runs n         measured runs per configuration (default 3; medians and ranges are reported)
   --bundles-only   only bundle sizes and module-load times (no radosgw, no simulator)
   --profile        write a CPU profile (.cpuprofile) of every measured run to bench/results/profiles/
-  --no-replay      skip the backups from a recorded snapshot replayed at file speed (largest size)
+Each size is benchmarked with a realistic (compressible, gzip level 6) and an incompressible archive; the peers,
+the backup without the decoder, the one-core runs and the restores use the largest size.
   --synth-only     only cdk synth of 1, 10 and 100 clusters (time, largest stack's resource count)`;
 
 /** Parses argv (after the script name); throws with {@link USAGE} on bad input. */
@@ -34,7 +33,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let bundlesOnly = false;
   let profile = false;
-  let replay = true;
   let synthOnly = false;
   let sizes: number[] | undefined;
   let runs: number | undefined;
@@ -48,7 +46,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     if (flag === '--quick') quick = true;
     else if (flag === '--bundles-only') bundlesOnly = true;
     else if (flag === '--profile') profile = true;
-    else if (flag === '--no-replay') replay = false;
     else if (flag === '--synth-only') synthOnly = true;
     else if (flag === '--sizes') {
       sizes = value().split(',').map((s) => Number(s.trim()));
@@ -60,13 +57,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
   return {
-    sizesMiB: sizes ?? (quick ? [64] : [256, 1024]),
-    runs: runs ?? (quick ? 1 : 2),
+    sizesMiB: sizes ?? (quick ? [64] : [1024]),
+    runs: runs ?? (quick ? 1 : 3),
     loadRuns: quick ? 1 : 5,
     quick,
     bundlesOnly,
     profile,
-    replay,
     synthOnly,
   };
 }

@@ -23,8 +23,10 @@ export function killAll(): void {
 }
 
 /** A registered `node` child; stdin is a pipe so a child can notice that the driver died. */
-export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = [], wrapper: string[] = []): ChildProcess {
+  // A wrapper such as `taskset -c 0` execs node in place, so the PID stays node's.
+  const [command, ...prefix] = [...wrapper, process.execPath];
+  const child = spawn(command, [...prefix, ...nodeFlags, script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -3,8 +3,8 @@
  * is this run's alone. Usage: `node worker.js '<Job JSON>'`; prints `BENCH_RESULT {JobResult}` on stdout.
  *
  * The baselines use the same HTTP client, S3 client, part size and queue as consul-ops and leave out only what
- * consul-ops adds: archive verification (gunzip, tar, three SHA-256s), the per-part SHA-256 S3 checksum, tagging,
- * and for restore the verify-first pass.
+ * consul-ops adds: archive verification (inflate, tar, the archive and state.bin SHA-256s), the per-part SHA-256 S3
+ * checksum, tagging, and for restore the verification while sending.
  */
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -16,6 +16,7 @@ import { ConsulSnapshotSource } from '../functions/adapters/consul/snapshot-sour
 import { S3BackupStore } from '../functions/adapters/s3-backup-store';
 import { runBackup } from '../functions/core/backup/workflow';
 import { runRestore } from '../functions/core/restore/workflow';
+import { createArchiveVerifier } from '../functions/core/snapshot-archive';
 import { s3ClientForLocal } from '../local/radosgw';
 import { JOB_MODES, RESULT_TAG, type Job, type JobResult } from './jobs';
 import { startMemorySampler } from './memory-sampler';
@@ -66,6 +67,17 @@ async function backupConsulOps(job: Job, c: Clients): Promise<Measured> {
   return { archiveBytes: result.sizeBytes, key: result.key, versionId: result.versionId };
 }
 
+/** consul-ops without the state.bin decoder (its verifier gets no sink): the price of the decode in every backup. */
+async function backupConsulOpsNoDecode(job: Job, c: Clients): Promise<Measured> {
+  const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
+  const result = await runBackup(
+    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifier: () => createArchiveVerifier() },
+    { cluster: job.cluster, prefix: job.prefix, kind: 'manual' },
+  );
+  if (result.contents.summary) throw new Error('the decoder saw state.bin although no sink was given');
+  return { archiveBytes: result.sizeBytes, key: result.key, versionId: result.versionId };
+}
+
 /** Baseline: one S3 GetObject of the pinned version streamed into `PUT /v1/snapshot`; nothing checked here. */
 async function restoreBaseline(job: Job, c: Clients): Promise<Measured> {
   const key = required(job.key, 'key');
@@ -75,7 +87,7 @@ async function restoreBaseline(job: Job, c: Clients): Promise<Measured> {
   return { archiveBytes: object.ContentLength ?? -1, key, versionId: job.versionId };
 }
 
-/** consul-ops: `runRestore` (verify pass, then send pass through a second verifier and the sha256 guard). */
+/** consul-ops: `runRestore` applied: one pass, verified while sent, its last bytes withheld until verified. */
 async function restoreConsulOps(job: Job, c: Clients): Promise<Measured> {
   const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
   const result = await runRestore(
@@ -96,13 +108,13 @@ async function restoreConsulOps(job: Job, c: Clients): Promise<Measured> {
     archiveBytes: result.backup.sizeBytes,
     key: result.backup.key,
     versionId: result.backup.versionId,
-    phases: { verifyMs: result.durations.verifyMs, sendMs: result.durations.restoreMs },
   };
 }
 
 const RUNNERS: Record<Job['mode'], (job: Job, c: Clients) => Promise<Measured>> = {
   'backup-baseline': backupBaseline,
   'backup-consul-ops': backupConsulOps,
+  'backup-consul-ops-no-decode': backupConsulOpsNoDecode,
   'restore-baseline': restoreBaseline,
   'restore-consul-ops': restoreConsulOps,
 };

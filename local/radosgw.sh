@@ -154,7 +154,14 @@ cmd_start() {
   ceph-mon -c "$conf" -i a >>"$log/setup.log" 2>&1 || die "ceph-mon failed to start; see $log/mon.a.log"
   local ceph=(timeout 20 ceph -c "$conf" --connect-timeout 15)
   wait_for "ceph-mon" "$log/mon.a.log" "$dir/run/mon.a.pid" "${ceph[@]}" mon stat
-  local id; id=$("${ceph[@]}" osd create 2>>"$log/setup.log") || die "ceph osd create failed; see $log/setup.log"
+  # A mon that just answered `mon stat` can still refuse commands for a moment ("problem getting command
+  # descriptions", seen when several clusters start on a loaded machine): retry for a while before giving up.
+  local id="" tries=0
+  until id=$("${ceph[@]}" osd create 2>>"$log/setup.log"); do
+    tries=$((tries + 1))
+    [ "$tries" -lt 20 ] || die "ceph osd create failed; see $log/setup.log"
+    sleep 1
+  done
   "${ceph[@]}" osd crush add "osd.$id" 1.0 root=default host=localhost >>"$log/setup.log" 2>&1 \
     || die "ceph osd crush add failed; see $log/setup.log"
   mkdir -p "$dir/osd/ceph-$id"

@@ -7,8 +7,12 @@
  * fauxqs or the Secrets Manager fake; production sets none of the endpoint or checksum variables.
  *
  * Invariant: product code never weakens S3 checksums. Production keeps the SDK default (flexible checksums on
- * every upload, SHA-256 where the adapter asks for it); only the environment of a local run relaxes them to
- * `WHEN_REQUIRED`, because no local S3 server understands them.
+ * every upload); backup archives always carry a SHA-256 per part (`x-amz-checksum-sha256`), whatever the setting:
+ * the backup computes each part's SHA-256 once itself (`s3-part-upload.ts`) and sends that digest both as the
+ * checksum (`ChecksumSHA256`, so the SDK adds none of its own) and as SigV4's payload hash
+ * (`x-amz-content-sha256`, which S3 checks against the body too), instead of the SDK hashing each part twice.
+ * Only the environment of a local run relaxes the SDK's own checksums to `WHEN_REQUIRED`, because no local S3 server
+ * understands them; radosgw still checks the signed payload hash.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';

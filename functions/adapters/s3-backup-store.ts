@@ -5,24 +5,32 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type {
   BackupMetadata,
   BackupStore,
   IncompleteUpload,
+  PartUpload,
   StoredBackup,
   StoredContents,
   VerifiedBackupFacts,
 } from '../core/backup/ports';
+import { normalizePrefix } from '../core/backup/backup-key';
 import { BACKUP_KINDS, type BackupKind } from '../core/backup/ports';
 import { ConsulOpsError } from '../core/shared/errors';
+import { putWithSha256, startPartUpload, type PartUploadTarget } from './s3-part-upload';
+
+/** S3's smallest part (all but the last). */
+export const MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
+/** The default part size: 8 MiB (three part buffers, 24 MiB, are the backup's whole working memory). */
+export const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
 
 /** Object tags that mark a verified backup. Tags (unlike metadata) can be added after the upload completed. */
 export const BACKUP_TAGS = {
@@ -50,7 +58,7 @@ const METADATA_KEYS: Record<keyof BackupMetadata, string> = {
 export interface S3BackupStoreProps {
   readonly client: S3Client;
   readonly bucket: string;
-  /** Multipart part size; memory use is about partSize × queueSize whatever the snapshot size. @default 8 MiB */
+  /** Multipart part size; memory use is about partSize × (queueSize + 1) whatever the snapshot size. @default 8 MiB */
   readonly partSizeBytes?: number;
   /** Parts uploaded in parallel. @default 2 */
   readonly queueSize?: number;
@@ -69,52 +77,34 @@ export class BackupStoreError extends ConsulOpsError {
 }
 
 /**
- * The S3 implementation of {@link BackupStore}: streaming multipart uploads with SHA-256 checksums, verified-marking
+ * The S3 implementation of {@link BackupStore}: multipart uploads from the caller's part buffers with one SHA-256
+ * per part (`s3-part-upload.ts`), verified-marking
  * by object tags, listing by `ListObjectVersions`, deletes as delete markers (recoverable until lifecycle expiry).
  */
 export class S3BackupStore implements BackupStore {
   private readonly client: S3Client;
   private readonly bucket: string;
-  private readonly partSize: number;
-  private readonly queueSize: number;
+  /** @inheritdoc */
+  readonly partSizeBytes: number;
+  /** @inheritdoc */
+  readonly partsInFlight: number;
 
   constructor(props: S3BackupStoreProps) {
     this.client = props.client;
     this.bucket = props.bucket;
-    this.partSize = props.partSizeBytes ?? 8 * 1024 * 1024;
-    this.queueSize = props.queueSize ?? 2;
+    this.partSizeBytes = props.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    this.partsInFlight = props.queueSize ?? 2;
+    if (this.partSizeBytes < MIN_PART_SIZE_BYTES) throw new RangeError(`partSizeBytes must be at least ${MIN_PART_SIZE_BYTES} (S3's minimum part size), got ${this.partSizeBytes}`);
   }
 
   /** @inheritdoc */
-  async upload(request: { key: string; body: Readable; metadata: BackupMetadata; signal?: AbortSignal }): Promise<{ versionId: string }> {
-    const metadata = Object.fromEntries(
-      (Object.keys(METADATA_KEYS) as (keyof BackupMetadata)[]).map((k) => [METADATA_KEYS[k], request.metadata[k]]),
-    );
-    const upload = new Upload({
-      client: this.client,
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-      params: {
-        Bucket: this.bucket,
-        Key: request.key,
-        Body: request.body,
-        ContentType: 'application/x-gzip',
-        ChecksumAlgorithm: 'SHA256',
-        Metadata: metadata,
-      },
-    });
-    // Fail the body rather than calling upload.abort(): lib-storage then aborts the multipart upload before done()
-    // rejects, so nothing is left behind when the promise settles (abort() settles first and cleans up later).
-    const onAbort = () => request.body.destroy(new Error(`upload of ${request.key} aborted: ${abortReason(request.signal)}`));
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await upload.done();
-      // An unversioned bucket answers without a version id; S3 calls that version "null".
-      return { versionId: result.VersionId ?? 'null' };
-    } finally {
-      request.signal?.removeEventListener('abort', onAbort);
-    }
+  async putArchive(request: { key: string; bytes: Uint8Array; metadata: BackupMetadata; signal?: AbortSignal }): Promise<{ versionId: string }> {
+    return putWithSha256(this.target(request), request.bytes);
+  }
+
+  /** @inheritdoc */
+  async beginUpload(request: { key: string; metadata: BackupMetadata; signal?: AbortSignal }): Promise<PartUpload> {
+    return startPartUpload(this.target(request));
   }
 
   /** @inheritdoc */
@@ -147,6 +137,21 @@ export class S3BackupStore implements BackupStore {
       versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
     } while (keyMarker !== undefined);
     return mapLimit(versions, 8, async (v) => ({ ...v, ...(await this.readTags(v.key, v.versionId)) }));
+  }
+
+  /** @inheritdoc */
+  async listClusters(prefix: string): Promise<string[]> {
+    const root = normalizePrefix(prefix) ? `${normalizePrefix(prefix)}/` : '';
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root, Delimiter: '/', ContinuationToken: token })),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(root.length, -1));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return [...names].sort();
   }
 
   /** @inheritdoc */
@@ -234,6 +239,21 @@ export class S3BackupStore implements BackupStore {
     return parsed?.version === 1 && parsed.key === key && parsed.versionId === versionId ? parsed : undefined;
   }
 
+  private target(request: { key: string; metadata: BackupMetadata; signal?: AbortSignal }): PartUploadTarget {
+    const metadata = Object.fromEntries(
+      (Object.keys(METADATA_KEYS) as (keyof BackupMetadata)[]).map((k) => [METADATA_KEYS[k], request.metadata[k]]),
+    );
+    return {
+      client: this.client,
+      bucket: this.bucket,
+      key: request.key,
+      contentType: 'application/x-gzip',
+      metadata,
+      signal: request.signal,
+      call: (operation, fn) => this.call(operation, fn),
+    };
+  }
+
   private async readTags(key: string, versionId: string): Promise<Pick<StoredBackup, 'verified' | 'facts'>> {
     const tagging = await this.call('GetObjectTagging', () => this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })));
     const tags = new Map((tagging.TagSet ?? []).map((t) => [t.Key, t.Value]));
@@ -257,11 +277,6 @@ export class S3BackupStore implements BackupStore {
       throw new BackupStoreError(operation, this.bucket, err);
     }
   }
-}
-
-function abortReason(signal: AbortSignal | undefined): string {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -2,17 +2,20 @@ import { readFileSync } from 'node:fs';
 import { createS3Client } from '../adapters/aws-clients';
 import { ConsulApi } from '../adapters/consul/api';
 import { ConsulHttpClient } from '../adapters/consul/client';
-import { consulSettingsFromEnv } from '../adapters/consul/settings';
+import { consulSettingsFromEnv, type TokenSource } from '../adapters/consul/settings';
 import { S3BackupStore } from '../adapters/s3-backup-store';
 import { S3ContentHoldStore } from '../adapters/s3-content-hold-store';
 import { assertClusterName } from '../core/backup/backup-key';
 import type { CliContext } from './command';
 
-/** A Consul API client from Consul's standard environment variables (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…). */
-export function consulFromEnv(context: CliContext): { api: ConsulApi; close(): Promise<void> } {
+/**
+ * A Consul API client from Consul's standard environment variables (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN…); `token`
+ * (e.g. a management token secret) replaces CONSUL_HTTP_TOKEN, which stays available as `envToken`.
+ */
+export function consulFromEnv(context: CliContext, token?: TokenSource): { api: ConsulApi; envToken: TokenSource; close(): Promise<void> } {
   const settings = consulSettingsFromEnv(context.env, (path) => readFileSync(path, 'utf8'));
-  const http = new ConsulHttpClient({ settings, token: settings.token });
-  return { api: new ConsulApi(http), close: () => http.close() };
+  const http = new ConsulHttpClient({ settings, token: token ?? settings.token });
+  return { api: new ConsulApi(http), envToken: settings.token, close: () => http.close() };
 }
 
 /** The S3 backup store for `--bucket`, with AWS settings from the SDK's standard environment. */

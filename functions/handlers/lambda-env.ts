@@ -94,11 +94,19 @@ export class LambdaEnv {
 /**
  * Extra environment of the restore Lambda. `SNAPSHOT_PREFIX` is the root prefix passed to the workflows
  * (`snapshots`), under which the cluster folder `<prefix>/<cluster>/` is read and the safety snapshot written.
+ * `CONSUL_TOKEN_SECRET_ARN` (the management token) is always reconciled after a restore, first.
  */
 export const RESTORE_FUNCTION_ENV = {
   ...CONSUL_FUNCTION_ENV,
   bucketName: 'BUCKET_NAME',
   snapshotPrefix: 'SNAPSHOT_PREFIX',
+  /**
+   * Comma-separated ARNs of the cluster's application token secrets (the rotated ones): the preflight lists those
+   * whose AWSCURRENT token was created after the backup, and the restore re-creates them. Unset: none.
+   */
+  tokenSecretArns: 'RESTORE_TOKEN_SECRET_ARNS',
+  /** Whole hours of the cluster's rotation grace period (for secrets written before the retired-token ledger). */
+  gracePeriodHours: 'ROTATION_GRACE_PERIOD_HOURS',
 } as const;
 
 /**

@@ -1,7 +1,11 @@
 import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
+import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { S3BackupStore } from '../adapters/s3-backup-store';
 import { ConsulKvTarget } from '../adapters/consul/kv-target';
+import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
+import { TokenSecretReconciler } from '../core/rotation/restore-reconciliation';
+import { DEFAULT_ROTATION } from '../core/shared/defaults';
 import { runRestoreJob } from '../core/restore/job';
 import { runRestoreKvJob } from '../core/restore/kv-job';
 import { buildRestoreKvReport, describeRestoreKvRequest } from '../core/restore/kv-report';
@@ -122,8 +126,11 @@ export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult | Restor
       return runRestoreKvJob({ consul: new ConsulKvTarget(await run.consul()), store: wiring.store, now: run.now, signal: run.signal }, input);
     }
     logger.info('restore requested', { cluster: wiring.cluster, request: describeRestoreRequest(parsed), invokedBy });
-    const consul = new ConsulSnapshotSource(await run.consul(), { signal: run.signal });
-    return runRestoreJob({ consul, store: wiring.store, now: run.now, signal: run.signal }, { ...parsed, prefix: wiring.prefix, invokedBy });
+    const api = await run.consul();
+    const consul = new ConsulSnapshotSource(api, { signal: run.signal });
+    // The management token first (never locked out), then the application tokens of the deploy config.
+    const tokens = new TokenSecretReconciler({ secrets: new SecretsManagerRotationStore({ client: wiring.secrets }), consul: new ConsulTokenAdmin(api), now: run.now }, wiring.tokenSecrets);
+    return runRestoreJob({ consul, store: wiring.store, now: run.now, signal: run.signal, tokens }, { ...parsed, prefix: wiring.prefix, invokedBy });
   },
   recordMetrics(outcome, { logger, wiring }) {
     if (!outcome.ok) return;
@@ -143,18 +150,22 @@ export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult | Restor
       safetySnapshotKey: result.safetySnapshot?.key,
       durations: result.durations,
       checks: result.checks,
+      tokens: result.tokenReconciliation ?? result.tokens,
     });
   },
   lambdaError,
 };
 
-function init({ env }: JobInit) {
+function init({ env, secrets }: JobInit) {
   env.required(E.consulAddresses);
-  env.required(E.consulTokenSecretArn);
+  const managementSecretId = env.required(E.consulTokenSecretArn);
+  const secretIds = (env.optional(E.tokenSecretArns) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     cluster: env.required(E.clusterName),
     prefix: env.optional(E.snapshotPrefix) ?? 'snapshots',
     store: new S3BackupStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
+    secrets,
+    tokenSecrets: { managementSecretId, secretIds, gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_ROTATION.gracePeriodHours) * 3_600_000 },
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
@@ -87,19 +88,24 @@ export const rotateTokenJob: JobSpec<RotationWiring, StepResult | SweepReport> =
       consul: new ConsulTokenAdmin(await run.consul()),
       now: run.now,
       newUuid: randomUUID,
+      sleep: (ms) => sleep(ms, undefined, { signal: run.signal }),
     });
     if (parsed.kind === 'sweep') {
       const outcome = await runSweepJob(await deps(), wiring.sweepSecrets, wiring.settings);
       const sweep = outcome.ok ? outcome.result : undefined;
-      for (const r of sweep?.results ?? []) run.logger.info('previous token sweep', { ...r, until: r.until?.toISOString() });
+      for (const r of sweep?.results ?? []) run.logger.info('retired token sweep', { ...r, waiting: r.waiting.map((w) => ({ accessorId: w.accessorId, until: w.until.toISOString() })) });
+      for (const f of outcome.ok ? [] : (outcome.report?.findings ?? [])) run.logger.error('retired token sweep failed', { subject: f.subject, message: f.message, remedy: f.remedy });
       return outcome;
     }
     const outcome = await runRotationStepJob(await deps(parsed.rotationToken), parsed.step, parsed.secretId, parsed.versionId, wiring.settings);
     if (outcome.ok) {
-      const { previousTokenCleanup, ...facts } = outcome.result;
-      run.logger.info('rotation step done', { ...facts, ...(previousTokenCleanup ? { previousTokenCleanup: { ...previousTokenCleanup } } : {}) });
+      const { retiredCleanup, ...facts } = outcome.result;
+      const waiting = retiredCleanup?.waiting.map((w) => ({ accessorId: w.accessorId, until: w.until.toISOString() }));
+      run.logger.info('rotation step done', { ...facts, ...(retiredCleanup ? { retiredCleanup: { ...retiredCleanup, waiting } } : {}) });
     } else {
-      run.logger.error('rotation step failed', { step: parsed.step, secret: parsed.secretId, versionId: parsed.versionId, error: summarizeError(outcome.error) });
+      // The report's remedy names the command that clears the rotation this failure left unfinished.
+      const remedy = outcome.report?.findings[0]?.remedy;
+      run.logger.error('rotation step failed', { step: parsed.step, secret: parsed.secretId, versionId: parsed.versionId, error: summarizeError(outcome.error), ...(remedy ? { remedy } : {}) });
     }
     return outcome;
   },

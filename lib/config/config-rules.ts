@@ -68,22 +68,19 @@ function checkRotationRules(cluster: ClusterConfig, at: (...p: Path) => Path, ro
     ctx.addIssue({ code: 'custom', path: at('rotation'), message: 'expected at least one entry in tokens, or rotateManagementToken: true (leave rotation out to turn it off)' });
   }
   const entries = [
-    ...rotation.tokens.map((t, j) => ({ arn: t.secretArn, days: t.intervalDays, path: at('rotation', 'tokens', j) })),
-    ...(rotation.rotateManagementToken ? [{ arn: cluster.consul.managementTokenSecretArn, days: rotation.managementTokenIntervalDays, path: at('rotation', 'rotateManagementToken') }] : []),
+    ...rotation.tokens.map((t, j) => ({ arn: t.secretArn, path: at('rotation', 'tokens', j) })),
+    ...(rotation.rotateManagementToken ? [{ arn: cluster.consul.managementTokenSecretArn, path: at('rotation', 'rotateManagementToken') }] : []),
   ];
-  for (const { arn, days, path } of entries) {
+  for (const { arn, path } of entries) {
     const isToken = path.includes('tokens');
     if (isToken && arn === cluster.consul.managementTokenSecretArn) {
       ctx.addIssue({ code: 'custom', path: [...path, 'secretArn'], message: 'is the management token secret; expected rotateManagementToken: true instead' });
     } else if (rotated.has(arn)) {
       ctx.addIssue({ code: 'custom', path, message: `rotates ${arn} again (already rotated by ${rotated.get(arn)}); a secret has one rotation schedule` });
     }
+    // No rule ties gracePeriodHours to the interval: the secret's retired-token ledger keeps every replaced token
+    // until its own grace period ends, however close the rotations are.
     rotated.set(arn, formatPath(path));
-    // A rotation inside the grace period of the previous one is refused (it would lose track of the old token).
-    if (rotation.gracePeriodHours > days * 24) {
-      const intervalPath = isToken ? [...path, 'intervalDays'] : at('rotation', 'managementTokenIntervalDays');
-      ctx.addIssue({ code: 'custom', path: intervalPath, message: `expected at least ${Math.ceil(rotation.gracePeriodHours / 24)} days: rotations must be further apart than gracePeriodHours (${rotation.gracePeriodHours})` });
-    }
   }
 }
 

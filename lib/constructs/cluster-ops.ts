@@ -118,6 +118,7 @@ export class ClusterOps extends Construct {
 
   private createRestore(): ConsulFunction {
     const prefix = snapshotPrefix(this.cluster.name);
+    const tokenSecretArns = (this.cluster.rotation?.tokens ?? []).map((t) => t.secretArn);
     const job = this.job('Restore', 'restore', {
       purpose: 'manual, verified restore (dry run unless confirmed)',
       // Both reads stream; 512 MB is for the CPU share that gunzip + sha256 of two passes need, not for buffering.
@@ -129,7 +130,14 @@ export class ClusterOps extends Construct {
       // Never retry a restore: an asynchronous invoke that failed must be looked at, not repeated.
       retryAttempts: 0,
       deadLetterQueue: false,
-      environment: { [RESTORE_ENV.bucketName]: this.shared.backups.bucket.bucketName, [RESTORE_ENV.snapshotPrefix]: SNAPSHOT_ROOT },
+      // The token secrets a restore reconciles (tokens rotated after the backup are re-created), the management one first.
+      describedSecretArns: [this.cluster.consul.managementTokenSecretArn, ...tokenSecretArns],
+      environment: {
+        [RESTORE_ENV.bucketName]: this.shared.backups.bucket.bucketName,
+        [RESTORE_ENV.snapshotPrefix]: SNAPSHOT_ROOT,
+        ...(tokenSecretArns.length > 0 ? { [RESTORE_ENV.tokenSecretArns]: tokenSecretArns.join(',') } : {}),
+        ...(this.cluster.rotation ? { [RESTORE_ENV.gracePeriodHours]: String(this.cluster.rotation.gracePeriodHours) } : {}),
+      },
     });
     // Read any version of this cluster's backups (with tags); write only new objects (the pre-restore snapshot).
     this.shared.backups.grantReadBackups(job.role, prefix);

@@ -41,6 +41,8 @@ export function jobServiceName(job: ConsulJob | 'slack-forwarder'): string {
 
 /** Reading a secret. */
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
+/** Reading a secret and its version stages (which version is AWSCURRENT, AWSPREVIOUS). */
+export const SECRET_DESCRIBE_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] as const;
 /** What a rotation function does on each secret it rotates (the Secrets Manager rotation contract). */
 export const ROTATION_SECRET_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'] as const;
 /** Decrypting secrets under a customer-managed key (through Secrets Manager only). */
@@ -85,6 +87,12 @@ export interface ConsulFunctionProps {
    * @default []
    */
   readonly readSecretArns?: readonly string[];
+  /**
+   * Secrets the function reads and describes (their versions and staging labels) without writing them, e.g. the
+   * token secrets a restore reconciles: they get the describe action besides the read action.
+   * @default []
+   */
+  readonly describedSecretArns?: readonly string[];
   /**
    * Secrets the function rotates: they get the rotation actions instead of the read action.
    * @default []
@@ -235,10 +243,12 @@ export class ConsulFunction extends Construct {
   /** Read access to the Consul secrets and `readSecretArns`, rotation access to `rotatedSecretArns`, and their key. */
   private grantSecrets(props: ConsulFunctionProps): void {
     const rotated = new Set(props.rotatedSecretArns ?? []);
-    const read = [...new Set([...consulSecretArns(props.consul), ...(props.readSecretArns ?? [])])].filter((arn) => !rotated.has(arn));
+    const described = new Set((props.describedSecretArns ?? []).filter((arn) => !rotated.has(arn)));
+    const read = [...new Set([...consulSecretArns(props.consul), ...(props.readSecretArns ?? [])])].filter((arn) => !rotated.has(arn) && !described.has(arn));
     const allow = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, ...(conditions ? { conditions } : {}) }));
     if (read.length > 0) allow(SECRET_READ_ACTIONS, read.sort());
+    if (described.size > 0) allow(SECRET_DESCRIBE_ACTIONS, [...described].sort());
     if (rotated.size > 0) allow(ROTATION_SECRET_ACTIONS, [...rotated].sort());
     const key = props.consul.secretsKmsKeyArn;
     if (key !== undefined) {

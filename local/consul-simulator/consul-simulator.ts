@@ -94,6 +94,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     grpcTlsPort: undefined,
     restores: [],
     snapshots: [],
+    listeners: [],
   };
   // The CA reads the profile lazily: `state.setVersion` can change it later.
   const ca = new ConnectCa(store, resolved.datacenter, now, () => core.profile);
@@ -134,7 +135,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     },
     grpcTlsPort: grpcTls?.port,
     stop: async () => {
-      await Promise.all([stopServer(server), grpcTls?.close()]);
+      await Promise.all([stopServer(server), grpcTls?.close(), ...runtime.listeners.map((l) => l.close())]);
     },
   };
 }

@@ -8,6 +8,7 @@ import { PolicyInput, RoleInput, writePolicy, writeRole } from './acl-policies';
 import { createToken, TokenInput } from './acl-token-writer';
 import { ConnectCa } from './ca';
 import { serverNodeMeta } from './bootstrap';
+import { startSidecar, type Sidecar, type SidecarOptions } from './sidecar';
 import { CheckRegistration, deregisterService, NodeRegistration, registerCheck, registerNode, registerService, ServiceRegistration } from './catalog';
 import { KvBatch, kvList } from './kv-store';
 import { normalizeConfigEntry, renderConfigEntry, upsertConfigEntry } from './config-entries';
@@ -198,6 +199,16 @@ export class SimulatorState {
   /** Registers a service instance (or a `connect-proxy` sidecar with `proxyFor`), creating its node if needed. */
   registerService(reg: ServiceRegistration): NodeServiceRecord {
     return registerService(this.core, reg);
+  }
+
+  /**
+   * Starts a stand-in Envoy sidecar for `service`: an mTLS listener serving the sidecar's leaf (of `validity`, e.g.
+   * expired, when given), registered as `<service>-sidecar-proxy`. It stops with the simulator.
+   */
+  async startSidecar(opts: SidecarOptions): Promise<Sidecar> {
+    const sidecar = await startSidecar(this.core, this.core.ca, opts);
+    this.core.runtime.listeners.push(sidecar);
+    return sidecar;
   }
 
   /** Deregisters a service instance (and its checks). */

@@ -158,6 +158,8 @@ export interface SimulatorRuntime {
   grpcTlsPort: number | undefined;
   readonly restores: RestoreRecord[];
   readonly snapshots: SnapshotRecord[];
+  /** Listeners started through the state API (sidecars): closed with the simulator. */
+  readonly listeners: { close(): Promise<void> }[];
 }
 
 /** What every handler can reach. */

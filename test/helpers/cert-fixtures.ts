@@ -6,7 +6,6 @@
 import 'reflect-metadata';
 import { KeyObject, webcrypto } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import * as tls from 'node:tls';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto);
@@ -83,62 +82,7 @@ export async function createFixtureCa(name = 'consul-ops fixture CA', validity: 
   };
 }
 
-/** A running loopback TLS listener. */
-export interface TlsListener {
-  readonly host: string;
-  readonly port: number;
-  /** `127.0.0.1:<port>`. */
-  readonly address: string;
-  /** Handshakes completed, and whether the client presented a certificate the server accepted. */
-  readonly handshakes: { readonly authorized: boolean }[];
-  close(): Promise<void>;
-}
-
-/** Options of {@link startTlsListener}. */
-export interface TlsListenerOptions {
-  /** Require a client certificate signed by one of these roots (PEM), like Envoy's public listener. @default - none asked */
-  readonly requireClientCertFrom?: readonly string[];
-}
-
-/**
- * A TLS server on 127.0.0.1 presenting `served` (PEM chain, leaf first, and its key), served as-is even when expired.
- *
- * @example
- * const sidecar = await startTlsListener(pinnedLeaf, { requireClientCertFrom: [root.RootCert] });
- */
-export async function startTlsListener(served: { certPem: string; keyPem: string }, opts: TlsListenerOptions = {}): Promise<TlsListener> {
-  const handshakes: { authorized: boolean }[] = [];
-  const sockets = new Set<Socket>();
-  const server = tls.createServer(
-    {
-      cert: served.certPem,
-      key: served.keyPem,
-      ...(opts.requireClientCertFrom ? { requestCert: true, rejectUnauthorized: true, ca: [...opts.requireClientCertFrom] } : {}),
-    },
-    (socket) => {
-      handshakes.push({ authorized: socket.authorized });
-      socket.end();
-    },
-  );
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    host: '127.0.0.1',
-    port,
-    address: `127.0.0.1:${port}`,
-    handshakes,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+export { startTlsListener, type TlsListener, type TlsListenerOptions } from '../../local/consul-simulator/tls-listener';
 
 /** A plain TCP listener that accepts and never answers: TLS handshakes to it time out. */
 export async function startSilentListener(): Promise<{ port: number; close(): Promise<void> }> {

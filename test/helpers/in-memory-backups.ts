@@ -11,6 +11,7 @@ import type {
   ContentHoldStore,
   IncompleteUpload,
   OpenedSnapshot,
+  PartUpload,
   SnapshotTarget,
   StoredBackup,
   StoredContents,
@@ -86,9 +87,36 @@ export class InMemoryBackupStore implements BackupStore {
     return versionId;
   }
 
-  async upload(request: { key: string; body: Readable; metadata: BackupMetadata }): Promise<{ versionId: string }> {
-    const bytes = await collect(request.body);
-    return { versionId: this.put(request.key, bytes, request.metadata) };
+  partSizeBytes = 5 * 1024 * 1024;
+  partsInFlight = 2;
+  /** Multipart uploads started, with what happened to them. */
+  readonly uploads: { key: string; parts: Buffer[]; state: 'open' | 'completed' | 'aborted' }[] = [];
+  /** Makes `uploadPart` fail with this error. */
+  uploadPartError?: Error;
+
+  async putArchive(request: { key: string; bytes: Uint8Array; metadata: BackupMetadata }): Promise<{ versionId: string }> {
+    return { versionId: this.put(request.key, Buffer.from(request.bytes), request.metadata) };
+  }
+
+  async beginUpload(request: { key: string; metadata: BackupMetadata }): Promise<PartUpload> {
+    const upload = { key: request.key, parts: [] as Buffer[], state: 'open' as 'open' | 'completed' | 'aborted' };
+    this.uploads.push(upload);
+    return {
+      uploadPart: async (partNumber, bytes) => {
+        if (this.uploadPartError) throw this.uploadPartError;
+        if (upload.state !== 'open') throw new Error(`upload of ${request.key} is ${upload.state}`);
+        // A copy: the caller refills its buffer once this resolves.
+        upload.parts[partNumber - 1] = Buffer.from(bytes);
+      },
+      complete: async () => {
+        if (upload.state !== 'open') throw new Error(`upload of ${request.key} is ${upload.state}`);
+        upload.state = 'completed';
+        return { versionId: this.put(request.key, Buffer.concat(upload.parts), request.metadata) };
+      },
+      abort: async () => {
+        upload.state = 'aborted';
+      },
+    };
   }
 
   async markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void> {
@@ -97,6 +125,12 @@ export class InMemoryBackupStore implements BackupStore {
 
   async list(folder: string): Promise<StoredBackup[]> {
     return [...this.objects].filter(([key]) => key.startsWith(folder) && !this.deleteMarkers.has(key)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
+  }
+
+  async listClusters(prefix: string): Promise<string[]> {
+    const root = prefix.replace(/^\/+|\/+$/g, '');
+    const under = [...this.objects.keys()].filter((k) => k.startsWith(`${root}/`)).map((k) => k.slice(root.length + 1).split('/')[0]);
+    return [...new Set(under)].sort();
   }
 
   async listIncompleteUploads(): Promise<IncompleteUpload[]> {
@@ -183,12 +217,20 @@ export class InMemoryConsul implements SnapshotTarget {
     return { body: Readable.from([this.snapshot]), index: 42, knownLeader: true };
   }
 
+  /** Bytes each `restoreSnapshot` call received before its body ended or failed. */
+  readonly received: number[] = [];
+
   async restoreSnapshot(body: Readable): Promise<void> {
     this.restoreCalls += 1;
     this.onRestore?.();
-    const bytes = await collect(body);
+    const call = this.received.push(0) - 1;
+    const parts: Buffer[] = [];
+    for await (const chunk of body) {
+      parts.push(Buffer.from(chunk as Uint8Array));
+      this.received[call] += (chunk as Uint8Array).length;
+    }
     if (this.restoreError) throw this.restoreError;
-    this.restored.push(bytes);
+    this.restored.push(Buffer.concat(parts));
   }
 
   async leader(): Promise<string> {

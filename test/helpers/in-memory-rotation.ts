@@ -2,7 +2,7 @@
  * In-memory rotation ports for core unit tests. The stage rules follow the Secrets Manager fake
  * (`local/secrets-manager-fake.ts`); the wire-level tests use the fake and the Consul simulator themselves.
  */
-import { STAGE, type ConsulTokenInfo, type RotationConsul, type RotationSecrets, type SecretDescription, type SecretVersionValue, type TokenLinks } from '../../functions/core/rotation/ports';
+import { STAGE, type ConsulTokenInfo, type NewToken, type RotationConsul, type RotationSecrets, type SecretDescription, type SecretVersionValue, type TokenLinks } from '../../functions/core/rotation/ports';
 
 interface Version {
   value?: string;
@@ -129,11 +129,13 @@ interface Token {
   description: string;
   links: TokenLinks;
   authMethod?: string;
+  createTime?: string;
+  expirationTime?: string;
 }
 
 /** An empty link set with the given policy IDs. */
 export function links(policies: string[] = [], extra: Partial<TokenLinks> = {}): TokenLinks {
-  return { policies: policies.map((id) => ({ id })), roles: [], serviceIdentities: [], nodeIdentities: [], local: false, ...extra };
+  return { policies: policies.map((id) => ({ id })), roles: [], serviceIdentities: [], nodeIdentities: [], templatedPolicies: [], local: false, ...extra };
 }
 
 /** Consul's ACL token table in memory. The management token can be limited to `acl:read`. */
@@ -142,6 +144,10 @@ export class InMemoryConsul implements RotationConsul {
   readonly calls: string[] = [];
   /** Without `acl:write`, creates and deletes are refused and SecretIDs read back `<hidden>`. */
   aclWrite = true;
+  /** `GET /v1/acl/token/self` answers "unknown" this many more times (ACL replication lag). */
+  selfMisses = 0;
+  /** The clock that stamps CreateTime and turns ExpirationTTL into ExpirationTime. */
+  now: () => Date = () => new Date('2026-05-01T10:00:00.000Z');
   private readonly failures = new Map<string, number>();
 
   add(accessorId: string, secretId: string, tokenLinks: TokenLinks = links(['p1']), extra: Partial<Token> = {}): void {
@@ -154,31 +160,51 @@ export class InMemoryConsul implements RotationConsul {
 
   async readToken(accessorId: string, asSecret?: string): Promise<ConsulTokenInfo | undefined> {
     this.record('readToken', `${accessorId}${asSecret ? ' as-pending' : ''}`);
-    if (asSecret !== undefined && ![...this.tokens.values()].some((t) => t.secretId === asSecret)) throw new InjectedError('ACL not found');
+    this.requireKnown(asSecret);
     const t = this.tokens.get(accessorId);
     return t ? this.info(accessorId, t, !this.aclWrite) : undefined;
   }
 
   async readSelf(secretId: string): Promise<ConsulTokenInfo | undefined> {
     this.record('readSelf', '');
+    if (this.selfMisses > 0) {
+      this.selfMisses -= 1;
+      return undefined;
+    }
     const entry = [...this.tokens].find(([, t]) => t.secretId === secretId);
     return entry ? this.info(entry[0], entry[1], false) : undefined;
   }
 
-  async createToken(token: { accessorId: string; secretId: string; description: string; links: TokenLinks }): Promise<void> {
-    this.record('createToken', token.accessorId);
+  async createToken(token: NewToken, asSecret?: string): Promise<void> {
+    this.record('createToken', `${token.accessorId}${asSecret ? ' as-given' : ''}`);
+    this.requireKnown(asSecret);
     if (!this.aclWrite) throw new InjectedError("Permission denied: lacks permission 'acl:write'");
     if (this.tokens.has(token.accessorId)) throw new InjectedError('Invalid Token: AccessorID is already in use');
-    this.tokens.set(token.accessorId, { secretId: token.secretId, description: token.description, links: token.links });
+    const createTime = this.now();
+    const expirationTime = token.expirationTime ?? (token.ttlMs === undefined ? undefined : new Date(createTime.getTime() + token.ttlMs).toISOString());
+    this.tokens.set(token.accessorId, { secretId: token.secretId, description: token.description, links: token.links, createTime: createTime.toISOString(), ...(expirationTime ? { expirationTime } : {}) });
   }
 
-  async deleteToken(accessorId: string): Promise<'deleted' | 'not-found'> {
-    this.record('deleteToken', accessorId);
+  async deleteToken(accessorId: string, asSecret?: string): Promise<'deleted' | 'not-found'> {
+    this.record('deleteToken', `${accessorId}${asSecret ? ' as-given' : ''}`);
+    this.requireKnown(asSecret);
     return this.tokens.delete(accessorId) ? 'deleted' : 'not-found';
   }
 
+  private requireKnown(asSecret: string | undefined): void {
+    if (asSecret !== undefined && ![...this.tokens.values()].some((t) => t.secretId === asSecret)) throw new InjectedError('ACL not found');
+  }
+
   private info(accessorId: string, t: Token, hidden: boolean): ConsulTokenInfo {
-    return { accessorId, secretId: hidden ? '<hidden>' : t.secretId, description: t.description, links: t.links, ...(t.authMethod ? { authMethod: t.authMethod } : {}) };
+    return {
+      accessorId,
+      secretId: hidden ? '<hidden>' : t.secretId,
+      description: t.description,
+      links: t.links,
+      ...(t.authMethod ? { authMethod: t.authMethod } : {}),
+      ...(t.createTime ? { createTime: t.createTime } : {}),
+      ...(t.expirationTime ? { expirationTime: t.expirationTime } : {}),
+    };
   }
 
   private record(operation: string, detail: string): void {

@@ -18,6 +18,12 @@ export interface ConsulReadOptions {
   readonly stale?: boolean;
 }
 
+/** Presents another secret than the client's token for one call (masked in errors like the client's own). */
+export interface ConsulAsTokenOptions {
+  /** @default - the client's token */
+  readonly token?: string;
+}
+
 /** Options of {@link ConsulApi.snapshotSave}. */
 export interface SnapshotSaveOptions extends ConsulReadOptions {
   readonly signal?: AbortSignal;
@@ -80,13 +86,13 @@ export class ConsulApi {
   }
 
   /** `PUT /v1/acl/token`: creates a token. Not retried once sent (a retry could create two). */
-  tokenCreate(body: ACLTokenWrite): Promise<ConsulResponse<ACLToken>> {
-    return this.http.put<ACLToken>('/v1/acl/token', body);
+  tokenCreate(body: ACLTokenWrite, opts: ConsulAsTokenOptions = {}): Promise<ConsulResponse<ACLToken>> {
+    return this.http.put<ACLToken>('/v1/acl/token', body, { token: opts.token });
   }
 
   /** `GET /v1/acl/token/:AccessorID`. */
-  tokenRead(accessorId: string, opts?: ConsulReadOptions): Promise<ConsulResponse<ACLToken>> {
-    return this.http.get<ACLToken>(`/v1/acl/token/${segment(accessorId, 'accessorId')}`, { query: readQuery(opts) });
+  tokenRead(accessorId: string, opts: ConsulReadOptions & ConsulAsTokenOptions = {}): Promise<ConsulResponse<ACLToken>> {
+    return this.http.get<ACLToken>(`/v1/acl/token/${segment(accessorId, 'accessorId')}`, { query: readQuery(opts), token: opts.token });
   }
 
   /**
@@ -109,8 +115,8 @@ export class ConsulApi {
   }
 
   /** `DELETE /v1/acl/token/:AccessorID` → `true`. A retry after a lost answer can end in `CONSUL_TOKEN_NOT_FOUND`. */
-  tokenDelete(accessorId: string): Promise<ConsulResponse<boolean>> {
-    return this.http.delete<boolean>(`/v1/acl/token/${segment(accessorId, 'accessorId')}`);
+  tokenDelete(accessorId: string, opts: ConsulAsTokenOptions = {}): Promise<ConsulResponse<boolean>> {
+    return this.http.delete<boolean>(`/v1/acl/token/${segment(accessorId, 'accessorId')}`, { token: opts.token });
   }
 
   /** `GET /v1/acl/tokens`: all tokens (list stubs). Needs `acl:read`. */

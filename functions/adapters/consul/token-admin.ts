@@ -8,7 +8,8 @@
  */
 import { CONSUL_ERROR_CODES } from '../../core/shared/consul-errors';
 import { isErrorCode } from '../../core/shared/errors';
-import type { ConsulTokenInfo, RotationConsul, TokenLinks } from '../../core/rotation/ports';
+import type { ConsulTokenInfo, NewToken, RotationConsul } from '../../core/rotation/ports';
+import { consulTokenBody } from '../../core/rotation/token-body';
 import type { ConsulApi } from './api';
 import type { ACLToken, ACLTokenWrite } from './types';
 
@@ -24,29 +25,28 @@ export function tokenInfoOf(token: ACLToken): ConsulTokenInfo {
       roles: (token.Roles ?? []).map((r) => ({ id: r.ID ?? '', ...(r.Name ? { name: r.Name } : {}) })),
       serviceIdentities: (token.ServiceIdentities ?? []).map((s) => ({ serviceName: s.ServiceName, ...(s.Datacenters?.length ? { datacenters: s.Datacenters } : {}) })),
       nodeIdentities: (token.NodeIdentities ?? []).map((n) => ({ nodeName: n.NodeName, datacenter: n.Datacenter })),
+      // The variable's JSON key is lower-case `name` (`json:"name,omitempty"` in agent/structs/acl_templated_policy.go).
+      templatedPolicies: (token.TemplatedPolicies ?? []).map((t) => ({
+        templateName: t.TemplateName,
+        ...(t.TemplateVariables?.name ? { name: t.TemplateVariables.name } : {}),
+        ...(t.Datacenters?.length ? { datacenters: t.Datacenters } : {}),
+      })),
       local: token.Local,
     },
+    ...(token.CreateTime ? { createTime: token.CreateTime } : {}),
+    ...(token.ExpirationTime ? { expirationTime: token.ExpirationTime } : {}),
   };
 }
 
-/** The create body: links by ID only (names are resolved by Consul and may have been renamed). */
-export function tokenWriteOf(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): ACLTokenWrite {
-  const { links } = token;
-  return {
-    AccessorID: token.accessorId,
-    SecretID: token.secretId,
-    Description: token.description,
-    Policies: links.policies.map((p) => ({ ID: p.id })),
-    Roles: links.roles.map((r) => ({ ID: r.id })),
-    ServiceIdentities: links.serviceIdentities.map((s) => ({ ServiceName: s.serviceName, ...(s.datacenters ? { Datacenters: s.datacenters } : {}) })),
-    NodeIdentities: links.nodeIdentities.map((n) => ({ NodeName: n.nodeName, Datacenter: n.datacenter })),
-    Local: links.local,
-  };
+/** The create body (`consulTokenBody`, shared with the restore's fix command). */
+export function tokenWriteOf(token: NewToken): ACLTokenWrite {
+  return consulTokenBody(token);
 }
 
 /**
  * The Consul side of token rotation. The new token is created with `PUT /v1/acl/token` and caller-chosen IDs rather
- * than `PUT /v1/acl/token/:id/clone`: clone picks random IDs, so a retried setSecret could mint a second token.
+ * than `PUT /v1/acl/token/:id/clone`: clone picks random IDs, so a retried setSecret could mint a second token, and
+ * clone copies the absolute `ExpirationTime`, so the copy of an expiring token would die with the original.
  *
  * @example
  * const consul = new ConsulTokenAdmin(api); // api authenticates with the AWSCURRENT management token
@@ -56,9 +56,7 @@ export class ConsulTokenAdmin implements RotationConsul {
 
   async readToken(accessorId: string, asSecret?: string): Promise<ConsulTokenInfo | undefined> {
     try {
-      const path = `/v1/acl/token/${encodeURIComponent(accessorId)}`;
-      const { body } = asSecret === undefined ? await this.api.tokenRead(accessorId) : await this.api.http.get<ACLToken>(path, { token: asSecret });
-      return tokenInfoOf(body);
+      return tokenInfoOf((await this.api.tokenRead(accessorId, { token: asSecret })).body);
     } catch (err) {
       if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return undefined;
       throw err;
@@ -75,13 +73,13 @@ export class ConsulTokenAdmin implements RotationConsul {
     }
   }
 
-  async createToken(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): Promise<void> {
-    await this.api.tokenCreate(tokenWriteOf(token));
+  async createToken(token: NewToken, asSecret?: string): Promise<void> {
+    await this.api.tokenCreate(tokenWriteOf(token), { token: asSecret });
   }
 
-  async deleteToken(accessorId: string): Promise<'deleted' | 'not-found'> {
+  async deleteToken(accessorId: string, asSecret?: string): Promise<'deleted' | 'not-found'> {
     try {
-      await this.api.tokenDelete(accessorId);
+      await this.api.tokenDelete(accessorId, { token: asSecret });
       return 'deleted';
     } catch (err) {
       if (isErrorCode(err, CONSUL_ERROR_CODES.tokenNotFound)) return 'not-found';

@@ -46,6 +46,17 @@ export interface ACLNodeIdentity {
   readonly Datacenter: string;
 }
 
+/**
+ * `TemplatedPolicies[]` entry (Consul ≥ 1.17, `structs.ACLTemplatedPolicy`). The variable's JSON key is lower-case
+ * `name` (Go tag `json:"name,omitempty"`); Consul fills `TemplateID` itself.
+ */
+export interface ACLTemplatedPolicy {
+  readonly TemplateID?: string;
+  readonly TemplateName: string;
+  readonly TemplateVariables?: { readonly name?: string };
+  readonly Datacenters?: readonly string[];
+}
+
 /** `structs.ACLToken` as returned by create, read, self, update and clone (§2.2). */
 export interface ACLToken {
   readonly AccessorID: string;
@@ -56,6 +67,8 @@ export interface ACLToken {
   readonly Roles?: readonly ACLLink[] | null;
   readonly ServiceIdentities?: readonly ACLServiceIdentity[];
   readonly NodeIdentities?: readonly ACLNodeIdentity[];
+  /** Consul ≥ 1.17. */
+  readonly TemplatedPolicies?: readonly ACLTemplatedPolicy[];
   readonly Local: boolean;
   readonly AuthMethod?: string;
   readonly ExpirationTime?: string;
@@ -94,6 +107,8 @@ export interface ACLTokenWrite {
   readonly Roles?: readonly ACLLink[];
   readonly ServiceIdentities?: readonly ACLServiceIdentity[];
   readonly NodeIdentities?: readonly ACLNodeIdentity[];
+  /** Consul ≥ 1.17 only: older servers refuse the field (strict decoding), so leave it out when empty. */
+  readonly TemplatedPolicies?: readonly ACLTemplatedPolicy[];
   readonly Local?: boolean;
   readonly ExpirationTime?: string;
   /** Create only: a Go duration such as `"5m"`, or nanoseconds. */

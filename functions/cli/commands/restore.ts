@@ -1,22 +1,29 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CliContext, CommandResult, CommandSpec, CommonOptions } from '../command';
-import { createLambdaClient } from '../../adapters/aws-clients';
+import { createLambdaClient, createSecretsManagerClient } from '../../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
-import { assertClusterName } from '../../core/backup/backup-key';
+import { consulTokenSecretSourceFactory } from '../../adapters/consul/token-secret';
+import { ConsulTokenAdmin } from '../../adapters/consul/token-admin';
+import { SecretsManagerRotationStore } from '../../adapters/secrets-manager-rotation';
+import { parseBackupKey } from '../../core/backup/backup-key';
 import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
+import { DEFAULT_ROTATION } from '../../core/shared/defaults';
 import { InvalidInputError } from '../../core/shared/errors';
 import { runRestoreJob } from '../../core/restore/job';
+import type { RestoreTokens } from '../../core/restore/ports';
+import { resolveRestoreCluster } from '../../core/restore/selection';
 import type { RestorePhase, RestoreResult, RestoreSelector } from '../../core/restore/workflow';
+import { TokenSecretReconciler, type TokenSecretReconcilerInput } from '../../core/rotation/restore-reconciliation';
 import { settleJob } from '../report-option';
 import type { Severity } from '../../core/shared/severity';
 import { createProgress, formatBytes, type Progress } from '../progress';
-import { consulFromEnv, storeFromFlags } from '../wiring';
+import { consulFromEnv, integerFlag, storeFromFlags } from '../wiring';
 import { RestoreFunctionError } from '../../core/restore/errors';
 
 interface RestoreOptions extends CommonOptions {
   readonly bucket?: string;
   readonly prefix: string;
-  readonly cluster: string;
+  readonly cluster?: string;
   readonly latest?: boolean;
   readonly key?: string;
   readonly versionId?: string;
@@ -28,21 +35,46 @@ interface RestoreOptions extends CommonOptions {
   readonly forceVersionMismatch?: boolean;
   readonly invoke?: boolean;
   readonly functionName?: string;
+  readonly secretId?: readonly string[];
+  readonly managementSecretId?: string;
+  readonly gracePeriodHours: number;
+}
+
+/** Where a restore run from this host goes, and which token secrets it reconciles. */
+export interface RestoreConnection {
+  readonly bucket: string;
+  /** Consul calls use this secret's AWSCURRENT token (else CONSUL_HTTP_TOKEN). @default - CONSUL_HTTP_TOKEN */
+  readonly managementSecretId?: string;
+  /** The token secrets to list in the preflight and reconcile after the restore. @default - none */
+  readonly tokenSecrets?: TokenSecretReconcilerInput;
 }
 
 /** What `consul-ops restore` talks to; tests pass fakes. */
 export interface RestoreCommandDeps {
-  /** The Consul cluster (from CONSUL_HTTP_ADDR…) and the bucket, for a restore run from this host. */
-  connect(context: CliContext, bucket: string): { readonly consul: SnapshotTarget; readonly store: BackupStore; close(): Promise<void> };
+  /** The Consul cluster (from CONSUL_HTTP_ADDR…), the bucket and the token secrets, for a restore run from this host. */
+  connect(context: CliContext, connection: RestoreConnection): { readonly consul: SnapshotTarget; readonly store: BackupStore; readonly tokens?: RestoreTokens; close(): Promise<void> };
   /** Invokes the deployed restore function synchronously; `functionError` is set when it threw. */
   invoke(functionName: string, payload: string): Promise<{ readonly functionError?: string; readonly payload: string }>;
   readonly now: () => Date;
 }
 
 const DEFAULT_DEPS: RestoreCommandDeps = {
-  connect(context, bucket) {
-    const consul = consulFromEnv(context);
-    return { consul: new ConsulSnapshotSource(consul.api), store: storeFromFlags(bucket, context), close: () => consul.close() };
+  connect(context, { bucket, managementSecretId, tokenSecrets }) {
+    const sm = managementSecretId !== undefined || tokenSecrets !== undefined ? createSecretsManagerClient() : undefined;
+    const consul = consulFromEnv(context, sm && managementSecretId !== undefined ? consulTokenSecretSourceFactory(sm, managementSecretId)() : undefined);
+    const tokens =
+      sm && tokenSecrets
+        ? new TokenSecretReconciler(
+            { secrets: new SecretsManagerRotationStore({ client: sm }), consul: new ConsulTokenAdmin(consul.api), now: () => new Date() },
+            // With --management-secret-id, CONSUL_HTTP_TOKEN (if set) is the last token to act with after the restore.
+            { ...tokenSecrets, ...(managementSecretId !== undefined ? { fallbackSecret: consul.envToken } : {}) },
+          )
+        : undefined;
+    const close = async () => {
+      await consul.close();
+      sm?.destroy();
+    };
+    return { consul: new ConsulSnapshotSource(consul.api), store: storeFromFlags(bucket, context), ...(tokens ? { tokens } : {}), close };
   },
   async invoke(functionName, payload) {
     const client = createLambdaClient();
@@ -59,6 +91,11 @@ const DEFAULT_DEPS: RestoreCommandDeps = {
 /**
  * `consul-ops restore`: verify a stored backup and, with `--yes`, restore it (after a safety snapshot), from this host
  * or through the deployed restore function (`--invoke`). Without `--yes`, or with `--dry-run`, nothing is sent.
+ *
+ * The cluster is `--cluster`, else the one the `--key` names, else the bucket's only cluster, else the target's
+ * datacenter (as `consul-ops backup` names it). With `--secret-id` (repeatable) and `--management-secret-id`, the
+ * preflight lists the token secrets whose AWSCURRENT token was created after the backup, and after the restore those
+ * tokens are re-created (management token first) and the retired tokens the backup brought back are deleted again.
  */
 export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): CommandSpec<RestoreOptions> {
   return {
@@ -68,7 +105,7 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
       c
         .option('--bucket <name>', 'the backup bucket (not with --invoke)')
         .option('--prefix <prefix>', 'key prefix of the backups', 'snapshots')
-        .requiredOption('--cluster <name>', 'the cluster whose backup to restore (its datacenter must match the target\'s)')
+        .option('--cluster <name>', 'the cluster whose backup to restore (default: the one --key names, else the bucket\'s only cluster, else the target\'s datacenter)')
         .option('--latest', 'the newest verified backup (pre-restore safety snapshots excluded)')
         .option('--key <key>', 'an explicit backup key')
         .option('--version-id <id>', 'with --key: the object version (default: the current one)')
@@ -79,24 +116,37 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
         .option('--allow-cross-cluster', 'restore although the target datacenter differs from the backup\'s')
         .option('--force-version-mismatch', 'restore although the target runs another Consul version')
         .option('--invoke', 'run the restore in the deployed restore function instead of from this host')
-        .option('--function-name <name>', 'with --invoke: the restore function (see the stack output RestoreFunctionName)'),
+        .option('--function-name <name>', 'with --invoke: the restore function (see the stack output RestoreFunctionName)')
+        .option('--secret-id <id>', 'a token secret of the cluster: listed by the preflight, its token re-created after the restore if needed (repeatable)', collect, [])
+        .option('--management-secret-id <id>', 'consul-ops\' management token secret: used for Consul calls and reconciled first, with AWSPREVIOUS if needed')
+        .option('--grace-period-hours <hours>', 'the rotation grace period (for secrets written before the retired-token ledger)', integerFlag('--grace-period-hours'), DEFAULT_ROTATION.gracePeriodHours),
     async run(options, context) {
-      assertClusterName(options.cluster, '--cluster');
       const selector = parseSelector(options);
       const apply = options.yes === true && options.dryRun !== true;
-      if (options.invoke) return invokeFunction(deps, options, context, selector, apply);
+      const secretIds = options.secretId ?? [];
+      if (options.invoke) {
+        if (secretIds.length > 0 || options.managementSecretId !== undefined) {
+          throw new InvalidInputError('--secret-id/--management-secret-id', 'are not taken with --invoke: the function reconciles the token secrets of its deploy config', '--invoke without them');
+        }
+        return invokeFunction(deps, options, context, selector, apply);
+      }
       if (!options.bucket) throw new InvalidInputError('--bucket', 'is required unless --invoke is given', '--bucket my-consul-snapshots');
-      const { consul, store, close } = deps.connect(context, options.bucket);
+      const tokenSecrets =
+        secretIds.length > 0 || options.managementSecretId !== undefined
+          ? { secretIds, managementSecretId: options.managementSecretId, gracePeriodMs: options.gracePeriodHours * 3_600_000 }
+          : undefined;
+      const { consul, store, tokens, close } = deps.connect(context, { bucket: options.bucket, managementSecretId: options.managementSecretId, ...(tokenSecrets ? { tokenSecrets } : {}) });
       const bars = phaseProgress(context);
       try {
+        const { cluster } = await resolveRestoreCluster(store, options.prefix, { flag: options.cluster, key: options.key, datacenter: async () => (await consul.describeCluster()).datacenter });
         const outcome = await runRestoreJob(
-          { consul, store, now: deps.now, onProgress: bars.update },
+          { consul, store, now: deps.now, onProgress: bars.update, ...(tokens ? { tokens } : {}) },
           {
-            cluster: options.cluster,
+            cluster,
             prefix: options.prefix,
             selector,
             dryRun: !apply,
-            confirm: apply ? options.cluster : undefined,
+            confirm: apply ? cluster : undefined,
             allowCrossCluster: options.allowCrossCluster,
             forceVersionMismatch: options.forceVersionMismatch,
             skipSafetySnapshot: options.skipSafetySnapshot,
@@ -132,13 +182,21 @@ export function parseSelector(options: Pick<RestoreOptions, 'latest' | 'key' | '
   return { before };
 }
 
+/** Collects a repeatable flag. */
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
 async function invokeFunction(deps: RestoreCommandDeps, options: RestoreOptions, context: CliContext, selector: RestoreSelector, apply: boolean): Promise<CommandResult> {
   if (!options.functionName) throw new InvalidInputError('--function-name', 'is required with --invoke', 'consul-ops-restore-prod-east (stack output RestoreFunctionName)');
+  // The function serves one cluster; its name must be given (or named by the key): this host need not reach Consul.
+  const cluster = options.cluster ?? (options.key === undefined ? undefined : parseBackupKey(options.key)?.cluster);
+  if (cluster === undefined) throw new InvalidInputError('--cluster', 'is required with --invoke unless --key names the cluster', '--cluster prod-east');
   const event = {
-    cluster: options.cluster,
+    cluster,
     ...('latest' in selector ? { latest: true } : 'key' in selector ? { key: selector.key, versionId: selector.versionId } : { before: selector.before.toISOString() }),
     dryRun: !apply,
-    ...(apply ? { confirm: options.cluster } : {}),
+    ...(apply ? { confirm: cluster } : {}),
     allowCrossCluster: options.allowCrossCluster === true,
     forceVersionMismatch: options.forceVersionMismatch === true,
     skipSafetySnapshot: options.skipSafetySnapshot === true,
@@ -169,14 +227,37 @@ function renderResult(result: RestoreResult, options: RestoreOptions): CommandRe
       ];
   const next = result.restored
     ? [
-        'Next: if the snapshot\'s ACL tokens replaced the management token, update the stored token secret;',
+        result.tokenReconciliation === undefined
+          ? 'Next: tokens created after the backup are gone; restore with --secret-id/--management-secret-id to have them re-created, or re-create them by hand;'
+          : 'Next: check the token secrets above;',
         '      run the certificate check (a cross-cluster restore can break the Connect CA). See README "Restore runbook".',
       ]
     : [];
-  const findings = result.checks
-    .filter((c) => c.status === 'fail' || c.status === 'warn')
-    .map((c) => ({ severity: (c.status === 'fail' ? 'high' : 'medium') as Severity, check: c.id, detail: c.detail }));
-  return { data: result, text: [...head, 'Checks:', ...checks, ...next].join('\n'), findings };
+  const findings = [
+    ...result.checks
+      .filter((c) => (c.status === 'fail' || c.status === 'warn') && c.id !== 'tokens-after-restore')
+      .map((c) => ({ severity: (c.status === 'fail' ? 'high' : 'medium') as Severity, check: c.id, detail: c.detail })),
+    ...(result.tokenReconciliation ?? [])
+      .filter((t) => t.outcome === 'failed')
+      .map((t) => ({ severity: 'high' as Severity, check: 'restore-tokens', detail: `${t.secret}: ${t.detail}${t.fixCommand ? `; fix: ${t.fixCommand}` : ''}` })),
+  ];
+  return { data: result, text: [...head, 'Checks:', ...checks, ...tokenLines(result), ...next].join('\n'), findings };
+}
+
+/** The token secrets: the preflight's plan, or what the reconciliation did (AccessorIDs only). */
+function tokenLines(result: RestoreResult): string[] {
+  if (result.tokenReconciliation !== undefined) {
+    return [
+      'Token secrets after the restore:',
+      ...result.tokenReconciliation.flatMap((t) => [
+        `  ${t.outcome.padEnd(10)} ${t.secret}${t.accessorId ? ` (token ${t.accessorId})` : ''}: ${t.detail}`,
+        ...t.redeleted.map((id) => `             deleted again: retired token ${id}`),
+        ...(t.fixCommand ? [`             fix: ${t.fixCommand}`] : []),
+      ]),
+    ];
+  }
+  if (result.tokens === undefined) return [];
+  return ['Token secrets:', ...result.tokens.map((t) => `  ${t.status.padEnd(10)} ${t.secret}${t.accessorId ? ` (token ${t.accessorId})` : ''}: ${t.detail}`)];
 }
 
 /** One progress line per phase (verified, safety snapshot, sent), each finished when the next begins. */

@@ -97,22 +97,40 @@ export interface IncompleteUpload {
   readonly initiated: Date;
 }
 
+/** One multipart upload in progress (see {@link BackupStore.beginUpload}). */
+export interface PartUpload {
+  /**
+   * Uploads part `partNumber` (1, 2, … in order; every part but the last exactly `partSizeBytes`) with its SHA-256
+   * checksum. The caller leaves `bytes` unchanged until this settles.
+   */
+  uploadPart(partNumber: number, bytes: Uint8Array): Promise<void>;
+  /** Completes the object from the parts uploaded. The backup calls it only for a verified archive. */
+  complete(): Promise<{ readonly versionId: string }>;
+  /** Aborts the upload so that no part is kept. */
+  abort(): Promise<void>;
+}
+
 /** The S3 side of backups, prune and restore. */
 export interface BackupStore {
-  /**
-   * Streams `body` into `key`. Resolves only when the body ended normally and the object was completed; when the
-   * body errors or `signal` aborts, the multipart upload is aborted and the promise rejects.
-   */
-  upload(request: {
+  /** Size of every multipart part but the last, bytes (memory use is about this × (partsInFlight + 1)). */
+  readonly partSizeBytes: number;
+  /** Parts uploaded at the same time. */
+  readonly partsInFlight: number;
+  /** Stores an archive that fits one part, in one request (called only once it verified). */
+  putArchive(request: {
     readonly key: string;
-    readonly body: Readable;
+    readonly bytes: Uint8Array;
     readonly metadata: BackupMetadata;
     readonly signal?: AbortSignal;
   }): Promise<{ readonly versionId: string }>;
+  /** Starts a multipart upload; the object exists only once {@link PartUpload.complete} succeeded. */
+  beginUpload(request: { readonly key: string; readonly metadata: BackupMetadata; readonly signal?: AbortSignal }): Promise<PartUpload>;
   /** Tags one object version as a verified backup. */
   markVerified(key: string, versionId: string, facts: VerifiedBackupFacts): Promise<void>;
   /** Every current object version under `folder` (verified or not), with its tags read. */
   list(folder: string): Promise<StoredBackup[]>;
+  /** The cluster folders directly under `prefix` (`<prefix>/<cluster>/`), by name, sorted. */
+  listClusters(prefix: string): Promise<string[]>;
   /** Unfinished multipart uploads under `folder`. */
   listIncompleteUploads(folder: string): Promise<IncompleteUpload[]>;
   abortIncompleteUpload(upload: IncompleteUpload): Promise<void>;

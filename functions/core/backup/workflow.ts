@@ -1,10 +1,11 @@
-import { PassThrough, pipeline } from 'node:stream';
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
 import { ConsulOpsError, summarizeError, type ErrorSummary } from '../shared/errors';
-import { createSnapshotVerifier, SnapshotVerificationError, type VerifiedSnapshot } from '../snapshot-archive';
+import { createArchiveVerifier, type ArchiveVerifier, type ArchiveVerifierOptions, type VerifiedSnapshot } from '../snapshot-archive';
 import { createStateBinDecoder, decoderSink, StateBinMalformedError, type ContentSummary, type StateBinDecoder } from '../snapshot-contents';
 import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
+import { uploadVerified, VerifiedUploadFailure } from './verified-upload';
+import { abortDestroys } from '../shared/abort-destroys';
 
 /** What {@link runBackup} needs from outside. */
 export interface BackupDeps {
@@ -16,6 +17,12 @@ export interface BackupDeps {
   readonly onProgress?: (bytes: number) => void;
   /** Aborts the transfer (for example when the Lambda is about to time out); nothing is left behind. */
   readonly signal?: AbortSignal;
+  /**
+   * Makes the archive verifier (e.g. one that inflates on a worker thread) with the options given, which carry the
+   * state.bin decoder as its `stateSink`.
+   * @default - `createArchiveVerifier(options)` on the calling thread
+   */
+  readonly createVerifier?: (options: ArchiveVerifierOptions) => ArchiveVerifier;
 }
 
 /** What to back up and how. */
@@ -60,9 +67,10 @@ export interface BackupResult {
 }
 
 /**
- * Takes one snapshot and stores it as a verified backup, in one streaming pass: Consul → verifier → S3 multipart
- * upload. The upload can only complete once the verifier has checked every SHA256SUMS entry, the tar end and the
- * gzip trailer (the verifier's end is withheld until then), and the object is tagged verified only afterwards. On any
+ * Takes one snapshot and stores it as a verified backup, in one streaming pass ({@link uploadVerified}): Consul →
+ * part buffers → verifier and S3 multipart upload. The upload is completed only once the verifier has checked every
+ * SHA256SUMS entry, the tar end and the gzip trailer, and the object is tagged verified only afterwards; the verifier
+ * hands state.bin to the decoder as it inflates it, and what the backup holds is stored beside it once tagged. On any
  * failure the upload is aborted and nothing that `list`, `prune` or `restore` treats as a backup is left.
  *
  * @example
@@ -81,29 +89,18 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
 
   // The state.bin decoder reads the bytes the verifier inflates: one pass, no second read.
   const decoder = createStateBinDecoder({ summary: true });
-  const verifier = createSnapshotVerifier({ stateSink: decoderSink(decoder) });
-  const counter = countingStream(deps.onProgress);
-  // Consul's body errors (reset, truncation) propagate into the verifier, whose error aborts the upload.
-  pipeline(opened.body, counter, verifier, () => undefined);
-  const verified = verifier.result;
-  // Remember a verification failure as soon as it happens: when the upload then fails because of it, the archive
-  // defect is the explanation to report. An upload that fails first (S3 down) is reported as such.
-  let verifyFailure: unknown;
-  verified.catch((e: unknown) => {
-    verifyFailure = e;
-  });
-  let streamFailure: unknown;
-  opened.body.once('error', (e: unknown) => {
-    // pipeline() also destroys the source with the verifier's own error; only other errors are Consul's.
-    if (!(e instanceof SnapshotVerificationError)) streamFailure = e;
-  });
-
+  const verifier = (deps.createVerifier ?? createArchiveVerifier)({ stateSink: decoderSink(decoder) });
+  const stopOnAbort = abortDestroys(opened.body, deps.signal);
   let versionId: string;
+  let snapshot: VerifiedSnapshot;
   try {
-    ({ versionId } = await deps.store.upload({
+    ({ versionId, verified: snapshot } = await uploadVerified({
+      source: opened.body,
+      verifier,
+      store: deps.store,
       key,
-      body: verifier,
       signal: deps.signal,
+      onProgress: deps.onProgress,
       metadata: {
         cluster: input.cluster,
         datacenter: identity.datacenter,
@@ -113,16 +110,15 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
       },
     }));
   } catch (err) {
-    const verifyError = verifyFailure;
-    const consulError = streamFailure;
     opened.body.destroy();
-    if (deps.signal?.aborted) throw new BackupAbortedError(key, counter.bytesRead, deps.signal.reason);
-    if (consulError !== undefined) throw new SnapshotStreamError(key, counter.bytesRead, consulError);
-    if (verifyError instanceof ConsulOpsError) throw verifyError;
-    if (err instanceof ConsulOpsError) throw err;
-    throw new BackupUploadError(key, err);
+    const failure = err instanceof VerifiedUploadFailure ? err : new VerifiedUploadFailure('store', err, 0);
+    if (deps.signal?.aborted) throw new BackupAbortedError(key, failure.bytesRead, deps.signal.reason);
+    if (failure.side === 'source') throw new SnapshotStreamError(key, failure.bytesRead, failure.cause);
+    if (failure.cause instanceof ConsulOpsError) throw failure.cause;
+    throw new BackupUploadError(key, failure.cause);
+  } finally {
+    stopOnAbort();
   }
-  const snapshot = await verified;
   const facts = { sha256: snapshot.archiveSha256, raftIndex: snapshot.meta.Index, raftTerm: snapshot.meta.Term, kind: input.kind };
   await deps.store.markVerified(key, versionId, facts);
   const contents = await storeContents(deps, decoder, { key, versionId, snapshot });
@@ -178,16 +174,4 @@ async function storeContents(deps: BackupDeps, decoder: StateBinDecoder, archive
 /** The folder `list`, `prune` and `restore` look in for one cluster's backups. */
 export function backupFolder(prefix: string, cluster: string): string {
   return clusterFolder(prefix, cluster);
-}
-
-function countingStream(onProgress?: (bytes: number) => void): PassThrough & { bytesRead: number } {
-  const stream = new PassThrough({
-    transform(chunk: Buffer, _encoding, callback) {
-      stream.bytesRead += chunk.length;
-      onProgress?.(stream.bytesRead);
-      callback(null, chunk);
-    },
-  }) as PassThrough & { bytesRead: number };
-  stream.bytesRead = 0;
-  return stream;
 }

@@ -17,9 +17,26 @@ export const RESTORE_ERROR_CODES = {
   safetySnapshotFailed: 'RESTORE_SAFETY_SNAPSHOT_FAILED',
   failed: 'RESTORE_FAILED',
   functionFailed: 'RESTORE_FUNCTION_FAILED',
+  clusterUnknown: 'RESTORE_CLUSTER_UNKNOWN',
   kvFailed: 'RESTORE_KV_FAILED',
   kvOutsidePrefix: 'RESTORE_KV_OUTSIDE_PREFIX',
 } as const;
+
+/** No `--cluster`, no key, and the bucket does not say which cluster to restore. */
+export class ClusterUnknownError extends ConsulOpsError {
+  constructor(prefix: string, clusters: readonly string[], datacenter: string) {
+    super(
+      RESTORE_ERROR_CODES.clusterUnknown,
+      clusters.length === 0
+        ? `no backups under ${prefix}/ to restore`
+        : `the bucket holds backups of ${clusters.length} clusters under ${prefix}/ (${clusters.join(', ')}), none named after the target's datacenter ${datacenter}`,
+      clusters.length === 0
+        ? 'Check --bucket and --prefix (`consul-ops list --bucket B --cluster NAME` shows a cluster\'s backups).'
+        : `Pass --cluster with one of ${clusters.join(', ')}, or --key with a backup key.`,
+      { context: { prefix, clusters: [...clusters], datacenter } },
+    );
+  }
+}
 
 /** No verified backup matched `--latest` / `--before`. */
 export class NoBackupError extends ConsulOpsError {
@@ -73,12 +90,23 @@ export class UnverifiedBackupError extends ConsulOpsError {
   }
 }
 
+/**
+ * What Consul got of a refused archive: nothing (a plan, or a check before the send), or an upload cut off before
+ * its last bytes, which Consul refuses (the restore verifies while it sends and withholds the end).
+ */
+export type RefusedArchiveSent = 'nothing' | 'incomplete';
+
+const SENT_TEXT: Record<RefusedArchiveSent, string> = {
+  nothing: 'nothing was sent to Consul',
+  incomplete: 'the upload to Consul was cut off before its last bytes, so Consul refused it and its state is unchanged',
+};
+
 /** The stored bytes fail Consul's archive checks: Consul would refuse them (or the copy is damaged). */
 export class BackupInvalidError extends ConsulOpsError {
-  constructor(key: string, versionId: string, cause: ConsulOpsError) {
+  constructor(key: string, versionId: string, cause: ConsulOpsError, sent: RefusedArchiveSent = 'nothing') {
     super(
       RESTORE_ERROR_CODES.backupInvalid,
-      `stored backup ${key} (version ${versionId}) is corrupt: ${cause.message}; nothing was sent to Consul`,
+      `stored backup ${key} (version ${versionId}) is corrupt: ${cause.message}; ${SENT_TEXT[sent]}`,
       'Pick another backup (`consul-ops list`); no flag restores a corrupt archive.',
       { context: { key, versionId, ...cause.context }, cause },
     );
@@ -87,10 +115,10 @@ export class BackupInvalidError extends ConsulOpsError {
 
 /** The archive verifies, but is not the one that was stored as verified (sha256 differs from the tag). */
 export class ChecksumMismatchError extends ConsulOpsError {
-  constructor(key: string, versionId: string, expected: string, actual: string) {
+  constructor(key: string, versionId: string, expected: string, actual: string, sent: RefusedArchiveSent = 'nothing') {
     super(
       RESTORE_ERROR_CODES.checksumMismatch,
-      `stored backup ${key} (version ${versionId}) has sha256 ${actual}, but was verified with ${expected}; nothing was sent to Consul`,
+      `stored backup ${key} (version ${versionId}) has sha256 ${actual}, but was verified with ${expected}; ${SENT_TEXT[sent]}`,
       'The object changed after it was verified (or its tags were edited): treat it as tampered, investigate, and pick another backup. No flag overrides this.',
       { context: { key, versionId, expectedSha256: expected, actualSha256: actual } },
     );

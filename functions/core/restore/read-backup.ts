@@ -1,5 +1,6 @@
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 import type { BackupStore } from '../backup/ports';
+import { abortDestroys } from '../shared/abort-destroys';
 import { ConsulOpsError } from '../shared/errors';
 import { verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
 import { createStateBinDecoder, decoderSink, type StateBinDecodeResult, type StateBinDecoderOptions } from '../snapshot-contents';
@@ -61,7 +62,7 @@ export async function readStoredBackup(store: BackupStore, ref: StoredBackupRef,
 }
 
 /** A pass-through that reports the running byte count. */
-export function countBytes(onBytes: (total: number) => void): PassThrough {
+function countBytes(onBytes: (total: number) => void): PassThrough {
   let total = 0;
   return new PassThrough({
     transform(chunk: Buffer, _encoding, callback) {
@@ -70,13 +71,4 @@ export function countBytes(onBytes: (total: number) => void): PassThrough {
       callback(null, chunk);
     },
   });
-}
-
-/** Destroys `stream` with the abort reason when `signal` fires; returns the unsubscribe. */
-export function abortDestroys(stream: Readable, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
-  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }

@@ -1,7 +1,9 @@
 import { createReport, type Finding, type Report } from '../report/report';
 import { summarizeError } from '../shared/errors';
 import type { Severity } from '../shared/severity';
+import { secretNameOf } from '../shared/secret-name';
 import { RESTORE_ERROR_CODES } from './errors';
+import type { TokenSecretPreflight, TokenSecretReconciliation } from './ports';
 import type { RestoreInput, RestoreResult } from './workflow';
 
 /** What one restore run did: a result, or the error it stopped with, and who asked for what. */
@@ -21,6 +23,7 @@ export const RESTORE_FINDING_IDS = {
   failed: 'restore-failed',
   refused: 'restore-refused',
   checkFailed: 'restore-check-failed',
+  tokenFailed: 'restore-token-failed',
 } as const;
 
 /**
@@ -31,6 +34,8 @@ export const RESTORE_FINDING_IDS = {
  * - the safety snapshot failed: `high` (nothing was sent);
  * - refused before anything was sent: `medium`;
  * - a dry run: `info`.
+ * A token secret whose token could not be made to work after the restore is a `high` finding of its own, with the
+ * exact command that fixes it.
  *
  * @example
  * const report = buildRestoreReport({ cluster: 'prod-east', request: 'latest', invokedBy: 'alice', result, finishedAt: new Date() });
@@ -71,7 +76,8 @@ export function buildRestoreReport(run: RestoreRunOutcome): Report {
     });
   }
   const r = run.result;
-  const failedChecks = r.checks.filter((c) => c.status === 'fail');
+  // Token secrets get findings of their own (below), with their fix commands.
+  const failedChecks = r.checks.filter((c) => c.status === 'fail' && c.id !== 'tokens-after-restore');
   const findings: Finding[] = failedChecks.map((c) => ({
     id: `${RESTORE_FINDING_IDS.checkFailed}:${c.id}`,
     check: 'restore',
@@ -87,9 +93,13 @@ export function buildRestoreReport(run: RestoreRunOutcome): Report {
       severity: 'high',
       subject: `cluster ${run.cluster}`,
       message: `the cluster's state was replaced by ${r.backup.key} (raft index ${r.backup.consulIndex}, taken ${r.backup.takenAt})`,
-      remedy: 'Tokens created after the backup no longer exist: check the reconciled tokens below, then run the certificate check (Connect CA).',
+      remedy:
+        r.tokenReconciliation === undefined
+          ? 'Tokens created after the backup no longer exist: restore with the cluster\'s token secrets (CLI --secret-id / --management-secret-id, Lambda RESTORE_TOKEN_SECRET_ARNS) so they are re-created, then run the certificate check (Connect CA).'
+          : 'Tokens created after the backup were reconciled (see the summary); run the certificate check (Connect CA).',
     });
   }
+  findings.push(...tokenFindings(run.cluster, r.tokenReconciliation ?? []));
   const safety = r.safetySnapshot ? `${r.safetySnapshot.key} (version ${r.safetySnapshot.versionId})` : r.restored ? 'skipped on request' : 'none (nothing was sent)';
   return createReport({
     ...base,
@@ -101,10 +111,52 @@ export function buildRestoreReport(run: RestoreRunOutcome): Report {
       `Safety snapshot: ${safety}.`,
       `Durations: verify ${seconds(r.durations.verifyMs)}, safety snapshot ${seconds(r.durations.safetyMs)}, restore ${seconds(r.durations.restoreMs)}.`,
       `Checks: ${r.checks.map((c) => `${c.id} ${c.status}`).join(', ')}.`,
+      ...tokenSummary(r),
       requested,
     ],
     findings,
+    publicIds: tokenAccessorIds(r),
   });
+}
+
+/** One line per token secret: what the preflight found (a plan), or what the reconciliation did (AccessorIDs only). */
+function tokenSummary(r: RestoreResult): string[] {
+  if (r.tokenReconciliation !== undefined) {
+    return r.tokenReconciliation.map((t) => {
+      const redeleted = t.redeleted.length ? `; retired token(s) deleted again: ${t.redeleted.join(', ')}` : '';
+      return `Token secret ${secretNameOf(t.secret)} (${t.role}${t.accessorId ? `, token ${t.accessorId}` : ''}): ${t.outcome}, ${t.detail}${redeleted}.`;
+    });
+  }
+  return (r.tokens ?? []).map((t: TokenSecretPreflight) => `Token secret ${secretNameOf(t.secret)} (${t.role}${t.accessorId ? `, token ${t.accessorId}` : ''}): ${t.detail}.`);
+}
+
+/** A `high` finding per token secret whose token could not be made to work. */
+function tokenFindings(cluster: string, results: readonly TokenSecretReconciliation[]): Finding[] {
+  return results
+    .filter((t) => t.outcome === 'failed')
+    .map((t) => ({
+      id: `${RESTORE_FINDING_IDS.tokenFailed}:${secretNameOf(t.secret)}`,
+      check: 'restore-tokens',
+      severity: 'high' as const,
+      subject: `secret ${secretNameOf(t.secret)}`,
+      message: `the ${t.role} token${t.accessorId ? ` ${t.accessorId}` : ''} of cluster ${cluster} does not work after the restore: ${t.detail}`,
+      remedy: t.fixCommand
+        ? `${t.error?.remedy ? `${t.error.remedy} ` : ''}Then run, with CONSUL_HTTP_ADDR and a management CONSUL_HTTP_TOKEN of the restored state: ${t.fixCommand}`
+        : (t.error?.remedy ?? 'Create a token with the links it needs and store it in the secret (`aws secretsmanager put-secret-value`).'),
+    }));
+}
+
+/** The AccessorIDs the report names on purpose (reports mask every other UUID). */
+function tokenAccessorIds(r: RestoreResult): string[] {
+  const fromPlan = (r.tokens ?? []).flatMap((t) => (t.accessorId ? [t.accessorId] : []));
+  const fromResults = (r.tokenReconciliation ?? []).flatMap((t) => [...(t.accessorId ? [t.accessorId] : []), ...t.redeleted]);
+  // Link IDs in the fix commands we built, and the tokens whose links were copied ("token <accessor>").
+  const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+  const inText = (r.tokenReconciliation ?? []).flatMap((t) => [
+    ...(t.fixCommand?.match(new RegExp(uuid, 'gi')) ?? []),
+    ...[...t.detail.matchAll(new RegExp(`token (${uuid})`, 'gi'))].map((m) => m[1]),
+  ]);
+  return [...new Set([...fromPlan, ...fromResults, ...inText])];
 }
 
 function seconds(ms: number): string {

@@ -1,7 +1,7 @@
-import { clusterFolder, parseBackupKey } from '../backup/backup-key';
+import { assertClusterName, clusterFolder, parseBackupKey } from '../backup/backup-key';
 import type { BackupStore, StoredBackup } from '../backup/ports';
-import { ConsulOpsError } from '../shared/errors';
-import { BackupNotFoundError, NoBackupError, UnverifiedBackupError, WrongClusterBackupError } from './errors';
+import { ConsulOpsError, InvalidInputError } from '../shared/errors';
+import { BackupNotFoundError, ClusterUnknownError, NoBackupError, UnverifiedBackupError, WrongClusterBackupError } from './errors';
 
 /**
  * Which backup to restore: the newest verified one, an explicit key (its current version unless `versionId` pins
@@ -19,11 +19,45 @@ export interface SelectedBackup {
   readonly versionId: string;
   /** sha256 of the archive recorded when it was verified. */
   readonly sha256: string;
+  /** The raft index recorded when it was verified. */
+  readonly raftIndex: number;
   readonly takenAt: string;
   readonly kind: string;
   readonly sizeBytes: number;
   readonly datacenter?: string;
   readonly consulVersion?: string;
+}
+
+/** Where the cluster of a restore came from. */
+export type RestoreClusterSource = 'flag' | 'key' | 'bucket' | 'datacenter';
+
+/**
+ * The cluster whose backup a restore uses, as `consul-ops backup` picks it: `--cluster` when given; else the cluster
+ * the key names; else the bucket's only cluster under `prefix`; else the target's datacenter when the bucket has
+ * backups of it. A wrong target is still refused later (the datacenter check).
+ *
+ * @example
+ * const { cluster } = await resolveRestoreCluster(store, 'snapshots', { datacenter: async () => 'dc1' });
+ */
+export async function resolveRestoreCluster(
+  store: Pick<BackupStore, 'listClusters'>,
+  prefix: string,
+  from: { readonly flag?: string; readonly key?: string; readonly datacenter: () => Promise<string> },
+): Promise<{ readonly cluster: string; readonly source: RestoreClusterSource }> {
+  if (from.flag !== undefined) {
+    assertClusterName(from.flag, '--cluster');
+    return { cluster: from.flag, source: 'flag' };
+  }
+  if (from.key !== undefined) {
+    const named = parseBackupKey(from.key)?.cluster;
+    if (named === undefined) throw new InvalidInputError('--key', `${from.key} is not a consul-ops backup key`, 'snapshots/prod-east/2026/11/21/prod-east-20261121T230000.000Z-48213.snap (from `consul-ops list`)');
+    return { cluster: named, source: 'key' };
+  }
+  const clusters = await store.listClusters(prefix);
+  if (clusters.length === 1) return { cluster: clusters[0], source: 'bucket' };
+  const datacenter = await from.datacenter();
+  if (clusters.includes(datacenter)) return { cluster: datacenter, source: 'datacenter' };
+  throw new ClusterUnknownError(prefix, clusters, datacenter);
 }
 
 /** Error names the S3 adapter reports (in `context.errorName`) for a missing key or version. */
@@ -56,6 +90,7 @@ export async function selectBackup(store: BackupStore, cluster: string, prefix: 
     key,
     versionId: described.versionId,
     sha256: described.facts.sha256,
+    raftIndex: described.facts.raftIndex,
     takenAt: described.metadata.takenAt ?? takenAtOf(described).toISOString(),
     kind: described.facts.kind,
     sizeBytes: described.sizeBytes,

@@ -1,18 +1,22 @@
-import { createHash } from 'node:crypto';
-import { Transform, pipeline } from 'node:stream';
 import type { BackupStore, SnapshotTarget } from '../backup/ports';
 import { runBackup } from '../backup/workflow';
+import { ConsulOpsError } from '../shared/errors';
 import {
+  BackupInvalidError,
   ChecksumMismatchError,
-  DatacenterMismatchError,
   RestoreFailedError,
-  RestoreNoLeaderError,
   SafetySnapshotError,
-  VersionMismatchError,
 } from './errors';
+import type { RestoreCheck, RestoreTokens, TokenSecretPreflight, TokenSecretReconciliation } from './ports';
+import { tokensAfterRestore, tokensCheck } from './token-checks';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
-import { createSnapshotVerifier, type VerifiedSnapshot } from '../snapshot-archive';
-import { abortDestroys, countBytes, readStoredBackup } from './read-backup';
+import { createArchiveVerifier, type VerifiedSnapshot } from '../snapshot-archive';
+import { readStoredBackup } from './read-backup';
+import { verifiedSendBody } from './verified-send';
+import { leaderAfterRestore, preflight, type RestoreTarget } from './preflight';
+import { abortDestroys } from '../shared/abort-destroys';
+
+export type { RestoreTarget } from './preflight';
 
 export type { RestoreSelector } from './selection';
 
@@ -29,6 +33,11 @@ export interface RestoreDeps {
   readonly onProgress?: (phase: RestorePhase, bytes: number, totalBytes?: number) => void;
   /** Aborts the transfers (e.g. before the Lambda times out); an upload cut off this way is refused by Consul. */
   readonly signal?: AbortSignal;
+  /**
+   * The cluster's token secrets: listed by the preflight, reconciled after the snapshot was applied.
+   * @default - none: tokens created after the backup are left gone (the report says so)
+   */
+  readonly tokens?: RestoreTokens;
 }
 
 /** What to restore, where, and which safety checks to override. */
@@ -53,13 +62,6 @@ export interface RestoreInput {
   readonly largeRestoreBytes?: number;
 }
 
-/** Outcome of one check; `overridden` means a flag let a failed check pass. */
-export interface RestoreCheck {
-  readonly id: 'backup' | 'archive' | 'datacenter' | 'consul-version' | 'leader' | 'size' | 'safety-snapshot' | 'leader-after-restore';
-  readonly status: 'pass' | 'overridden' | 'warn' | 'skipped' | 'fail';
-  readonly detail: string;
-}
-
 /** The backup a restore uses, pinned to one version. */
 export interface RestoreBackupRef {
   readonly key: string;
@@ -77,11 +79,13 @@ export interface RestoreBackupRef {
 export interface RestorePlan {
   readonly cluster: string;
   readonly backup: RestoreBackupRef;
-  readonly target: { readonly datacenter: string; readonly consulVersion: string; readonly leader: string };
+  readonly target: RestoreTarget;
   readonly checks: readonly RestoreCheck[];
   readonly verifyMs: number;
   /** "would restore X into Y". */
   readonly summary: string;
+  /** The token secrets and what the restore does to their tokens. @default - no token secrets given */
+  readonly tokens?: readonly TokenSecretPreflight[];
 }
 
 /** The outcome of {@link runRestore}. */
@@ -93,6 +97,8 @@ export interface RestoreResult extends Omit<RestorePlan, 'verifyMs'> {
   readonly notApplied?: string;
   readonly durations: { readonly verifyMs: number; readonly safetyMs: number; readonly restoreMs: number };
   readonly invokedBy?: string;
+  /** What happened to each token secret after the snapshot was applied. @default - not reconciled */
+  readonly tokenReconciliation?: readonly TokenSecretReconciliation[];
 }
 
 const DEFAULT_LARGE_RESTORE_BYTES = 1024 ** 3;
@@ -106,33 +112,66 @@ const DEFAULT_LARGE_RESTORE_BYTES = 1024 ** 3;
  * const plan = await planRestore({ consul, store, now: () => new Date() }, { cluster: 'prod', prefix: 'snapshots', selector: { latest: true } });
  */
 export async function planRestore(deps: RestoreDeps, input: RestoreInput): Promise<RestorePlan> {
+  const { selected, checks, target } = await selectAndPreflight(deps, input);
+  const started = deps.now().getTime();
+  const verified = await verifyStored(deps, selected);
+  const verifyMs = deps.now().getTime() - started;
+  checks.push(archiveCheck(verified));
+  checks.push(sizeCheck(selected.sizeBytes, input));
+  const tokens = await tokenPreflight(deps, selected, checks);
+  return { ...describePlan(input, selected, target, checks, tokens, verified), verifyMs };
+}
+
+/** The token secrets whose AWSCURRENT token the restore will remove (and re-create), when the deps name any. */
+async function tokenPreflight(deps: RestoreDeps, selected: SelectedBackup, checks: RestoreCheck[]): Promise<RestorePlan['tokens']> {
+  if (deps.tokens === undefined) return undefined;
+  const tokens = await deps.tokens.preflight({ takenAt: selected.takenAt });
+  checks.push(tokensCheck(tokens));
+  return tokens;
+}
+
+/** The backup chosen and the target checked: everything a plan needs but the archive's own verification. */
+async function selectAndPreflight(deps: RestoreDeps, input: RestoreInput): Promise<{ selected: SelectedBackup; checks: RestoreCheck[]; target: RestoreTarget }> {
   const selected = await selectBackup(deps.store, input.cluster, input.prefix, input.selector);
   const checks: RestoreCheck[] = [{ id: 'backup', status: 'pass', detail: `${selected.key} (version ${selected.versionId}, ${selected.kind}, taken ${selected.takenAt})` }];
   // Cheap target checks first, so a wrong target fails before a multi-gigabyte download.
   const target = await preflight(deps.consul, selected, input, checks);
-  const started = deps.now().getTime();
-  const verified = await verifyStored(deps, selected);
-  const verifyMs = deps.now().getTime() - started;
-  checks.push({ id: 'archive', status: 'pass', detail: `verified ${verified.archiveBytes} bytes, sha256 ${verified.archiveSha256} as recorded, raft index ${verified.meta.Index}` });
+  return { selected, checks, target };
+}
+
+function archiveCheck(verified: VerifiedSnapshot): RestoreCheck {
+  return { id: 'archive', status: 'pass', detail: `verified ${verified.archiveBytes} bytes, sha256 ${verified.archiveSha256} as recorded, raft index ${verified.meta.Index}` };
+}
+
+function sizeCheck(sizeBytes: number, input: RestoreInput): RestoreCheck {
   const large = input.largeRestoreBytes ?? DEFAULT_LARGE_RESTORE_BYTES;
-  checks.push(
-    selected.sizeBytes > large
-      ? { id: 'size', status: 'warn', detail: `${selected.sizeBytes} bytes: a restore this large may not fit the Lambda's 15 minutes; prefer \`consul-ops restore\` from a host` }
-      : { id: 'size', status: 'pass', detail: `${selected.sizeBytes} bytes` },
-  );
+  return sizeBytes > large
+    ? { id: 'size', status: 'warn', detail: `${sizeBytes} bytes: a restore this large may not fit the Lambda's 15 minutes; prefer \`consul-ops restore\` from a host` }
+    : { id: 'size', status: 'pass', detail: `${sizeBytes} bytes` };
+}
+
+/** The plan's backup reference and summary, from the verification when there was one, else from the recorded facts. */
+function describePlan(
+  input: RestoreInput,
+  selected: SelectedBackup,
+  target: RestoreTarget,
+  checks: RestoreCheck[],
+  tokens: RestorePlan['tokens'],
+  verified?: VerifiedSnapshot,
+): Omit<RestorePlan, 'verifyMs'> {
   const backup: RestoreBackupRef = {
     key: selected.key,
     versionId: selected.versionId,
     sha256: selected.sha256,
     takenAt: selected.takenAt,
-    consulIndex: verified.meta.Index,
-    sizeBytes: verified.archiveBytes,
+    consulIndex: verified?.meta.Index ?? selected.raftIndex,
+    sizeBytes: verified?.archiveBytes ?? selected.sizeBytes,
     kind: selected.kind,
     datacenter: selected.datacenter,
     consulVersion: selected.consulVersion,
   };
   const summary = `would restore ${backup.key} (version ${backup.versionId}, taken ${backup.takenAt}, raft index ${backup.consulIndex}) into cluster ${input.cluster} (datacenter ${target.datacenter}, Consul ${target.consulVersion})`;
-  return { cluster: input.cluster, backup, target, checks, verifyMs, summary };
+  return { cluster: input.cluster, backup, target, checks, summary, ...(tokens ? { tokens } : {}) };
 }
 
 /**
@@ -145,55 +184,50 @@ export async function planRestore(deps: RestoreDeps, input: RestoreInput): Promi
  * const result = await runRestore(deps, { cluster: 'prod', prefix: 'snapshots', selector: { latest: true }, dryRun: false, confirm: 'prod' });
  */
 export async function runRestore(deps: RestoreDeps, input: RestoreInput): Promise<RestoreResult> {
-  const plan = await planRestore(deps, input);
-  const { verifyMs, ...planned } = plan;
-  const base = { ...planned, checks: [...plan.checks], invokedBy: input.invokedBy };
   const notApplied = input.dryRun !== false ? 'dry run' : input.confirm !== input.cluster ? `not confirmed (confirm must equal the cluster name "${input.cluster}")` : undefined;
-  if (notApplied) return { ...base, dryRun: true, restored: false, notApplied, durations: { verifyMs, safetyMs: 0, restoreMs: 0 } };
+  if (notApplied) {
+    const { verifyMs, ...plan } = await planRestore(deps, input);
+    return { ...plan, invokedBy: input.invokedBy, dryRun: true, restored: false, notApplied, durations: { verifyMs, safetyMs: 0, restoreMs: 0 } };
+  }
+  const { selected, checks, target } = await selectAndPreflight(deps, input);
+  checks.push(sizeCheck(selected.sizeBytes, input));
+  const tokens = await tokenPreflight(deps, selected, checks);
+  const planned = describePlan(input, selected, target, checks, tokens);
 
   let safetySnapshot: { key: string; versionId: string } | undefined;
   const safetyStarted = deps.now().getTime();
   if (input.skipSafetySnapshot) {
-    base.checks.push({ id: 'safety-snapshot', status: 'skipped', detail: 'skipped on request' });
+    checks.push({ id: 'safety-snapshot', status: 'skipped', detail: 'skipped on request' });
   } else {
     safetySnapshot = await takeSafetySnapshot(deps, input);
-    base.checks.push({ id: 'safety-snapshot', status: 'pass', detail: `${safetySnapshot.key} (version ${safetySnapshot.versionId})` });
+    checks.push({ id: 'safety-snapshot', status: 'pass', detail: `${safetySnapshot.key} (version ${safetySnapshot.versionId})` });
   }
   const restoreStarted = deps.now().getTime();
-  await sendBackup(deps, plan.backup, input.cluster, safetySnapshot?.key);
-  base.checks.push(await leaderAfterRestore(deps.consul));
+  const verified = await sendBackup(deps, selected, input.cluster, safetySnapshot?.key);
+  // The archive check passed during the send; it is listed where a plan lists it, before the size check.
+  checks.splice(checks.findIndex((c) => c.id === 'size'), 0, archiveCheck(verified));
+  checks.push(await leaderAfterRestore(deps.consul));
+  // Tokens after the snapshot: the management token first (never locked out), then the applications'.
+  const tokenReconciliation = deps.tokens === undefined ? undefined : await deps.tokens.reconcile();
+  if (tokenReconciliation !== undefined) checks.push(tokensAfterRestore(tokenReconciliation));
+  const backup = { ...planned.backup, consulIndex: verified.meta.Index, sizeBytes: verified.archiveBytes };
   return {
-    ...base,
-    summary: `restored ${plan.backup.key} (version ${plan.backup.versionId}, raft index ${plan.backup.consulIndex}) into cluster ${input.cluster} (datacenter ${plan.target.datacenter})`,
+    ...planned,
+    backup,
+    checks,
+    invokedBy: input.invokedBy,
+    ...(tokenReconciliation ? { tokenReconciliation } : {}),
+    summary: `restored ${backup.key} (version ${backup.versionId}, raft index ${backup.consulIndex}) into cluster ${input.cluster} (datacenter ${target.datacenter})`,
     ...(safetySnapshot ? { safetySnapshot } : {}),
     dryRun: false,
     restored: true,
-    durations: { verifyMs, safetyMs: restoreStarted - safetyStarted, restoreMs: deps.now().getTime() - restoreStarted },
+    durations: { verifyMs: 0, safetyMs: restoreStarted - safetyStarted, restoreMs: deps.now().getTime() - restoreStarted },
   };
-}
-
-async function preflight(consul: SnapshotTarget, backup: SelectedBackup, input: RestoreInput, checks: RestoreCheck[]): Promise<RestorePlan['target']> {
-  const identity = await consul.describeCluster();
-  const dcDetail = `backup ${backup.datacenter ?? '(not recorded)'}, target ${identity.datacenter}`;
-  if (backup.datacenter !== identity.datacenter) {
-    if (!input.allowCrossCluster) throw new DatacenterMismatchError(backup.datacenter, identity.datacenter);
-    checks.push({ id: 'datacenter', status: 'overridden', detail: `${dcDetail} (allowCrossCluster)` });
-  } else checks.push({ id: 'datacenter', status: 'pass', detail: dcDetail });
-  const versionDetail = `backup ${backup.consulVersion ?? '(not recorded)'}, target ${identity.consulVersion}`;
-  if (backup.consulVersion !== identity.consulVersion) {
-    if (!input.forceVersionMismatch) throw new VersionMismatchError(backup.consulVersion, identity.consulVersion);
-    checks.push({ id: 'consul-version', status: 'overridden', detail: `${versionDetail} (forceVersionMismatch)` });
-  } else checks.push({ id: 'consul-version', status: 'pass', detail: versionDetail });
-  const leader = await consul.leader();
-  if (!leader) throw new RestoreNoLeaderError(identity.datacenter);
-  checks.push({ id: 'leader', status: 'pass', detail: `leader ${leader}` });
-  return { datacenter: identity.datacenter, consulVersion: identity.consulVersion, leader };
 }
 
 /** First read of the pinned version: verify the archive and compare it with the recorded sha256. */
 async function verifyStored(deps: RestoreDeps, backup: SelectedBackup): Promise<VerifiedSnapshot> {
-  const read = await readStoredBackup(deps.store, backup, { signal: deps.signal, onProgress: (n, total) => deps.onProgress?.('verify', n, total) });
-  return read.snapshot;
+  return (await readStoredBackup(deps.store, backup, { signal: deps.signal, onProgress: (n, total) => deps.onProgress?.('verify', n, total) })).snapshot;
 }
 
 async function takeSafetySnapshot(deps: RestoreDeps, input: RestoreInput): Promise<{ key: string; versionId: string }> {
@@ -208,48 +242,34 @@ async function takeSafetySnapshot(deps: RestoreDeps, input: RestoreInput): Promi
   }
 }
 
-/** Second read of the same pinned version, checked on the fly while it streams into `PUT /v1/snapshot`. */
-async function sendBackup(deps: RestoreDeps, backup: RestoreBackupRef, cluster: string, safetyKey: string | undefined): Promise<void> {
+/**
+ * The one read of the pinned version when a restore is applied: streamed into `PUT /v1/snapshot` while it is verified,
+ * with its last bytes withheld until the verifier passed and the sha256 is the recorded one (`verified-send.ts`).
+ * A corrupt or replaced archive is refused with the same errors as a plan's, and Consul gets a cut-off upload.
+ */
+async function sendBackup(deps: RestoreDeps, backup: SelectedBackup, cluster: string, safetyKey: string | undefined): Promise<VerifiedSnapshot> {
   const source = await deps.store.open(backup.key, backup.versionId);
-  const verifier = createSnapshotVerifier();
-  const guard = sha256Guard(backup);
-  // The first stream-side error (S3 reset, changed bytes, abort) explains a failed PUT better than the socket error.
-  let streamError: unknown;
-  guard.once('error', (err) => (streamError ??= err));
   const stopOnAbort = abortDestroys(source, deps.signal);
-  pipeline(source, countBytes((n) => deps.onProgress?.('send', n, backup.sizeBytes)), verifier, guard, () => undefined);
+  const send = verifiedSendBody(
+    source,
+    createArchiveVerifier(),
+    (v) => (v.archiveSha256 === backup.sha256 ? undefined : new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, v.archiveSha256, 'incomplete')),
+    (n) => deps.onProgress?.('send', n, backup.sizeBytes),
+  );
   try {
-    await deps.consul.restoreSnapshot(guard);
+    await deps.consul.restoreSnapshot(send.body);
   } catch (err) {
-    throw new RestoreFailedError(backup.key, cluster, streamError ?? err, safetyKey);
+    const refusal = await send.verified.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (deps.signal?.aborted) throw new RestoreFailedError(backup.key, cluster, deps.signal.reason ?? err, safetyKey);
+    if (refusal instanceof ChecksumMismatchError) throw refusal;
+    if (refusal instanceof ConsulOpsError && refusal.code === 'SNAPSHOT_INVALID') throw new BackupInvalidError(backup.key, backup.versionId, refusal, 'incomplete');
+    throw new RestoreFailedError(backup.key, cluster, err, safetyKey);
   } finally {
     stopOnAbort();
     if (!source.readableEnded) source.destroy();
   }
-}
-
-async function leaderAfterRestore(consul: SnapshotTarget): Promise<RestoreCheck> {
-  try {
-    const leader = await consul.leader();
-    return leader
-      ? { id: 'leader-after-restore', status: 'pass', detail: `leader ${leader}` }
-      : { id: 'leader-after-restore', status: 'fail', detail: 'no leader after the restore: check `consul operator raft list-peers`' };
-  } catch (err) {
-    return { id: 'leader-after-restore', status: 'fail', detail: `leader check failed: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
-/** Passes bytes through and errors at the end unless their sha256 is the recorded one (so the body never ends). */
-function sha256Guard(backup: RestoreBackupRef): Transform {
-  const hash = createHash('sha256');
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      const actual = hash.digest('hex');
-      callback(actual === backup.sha256 ? null : new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, actual));
-    },
-  });
+  return send.verified;
 }

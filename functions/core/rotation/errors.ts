@@ -1,8 +1,8 @@
 /**
- * Errors of the ACL token rotation (`rotation-steps.ts`, `rotation-sweep.ts`). Each names the secret (ARN or name),
- * the version and accessor IDs involved, never a secret value, and says what to do.
+ * Errors of the ACL token rotation (`steps.ts`, `sweep.ts`, `manual-rotation.ts`). Each names the secret (ARN or
+ * name), the version and accessor IDs involved, never a secret value, and says what to do.
  */
-import { ConsulOpsError } from '../shared/errors';
+import { ConsulOpsError, summarizeError } from '../shared/errors';
 
 /** Stable codes of the rotation errors, for `isErrorCode(err, ROTATION_ERROR_CODES.inProgress)`. */
 export const ROTATION_ERROR_CODES = {
@@ -11,8 +11,8 @@ export const ROTATION_ERROR_CODES = {
   currentMissing: 'ROTATION_CURRENT_MISSING',
   currentTokenBroken: 'ROTATION_CURRENT_TOKEN_BROKEN',
   currentTokenMissing: 'ROTATION_CURRENT_TOKEN_MISSING',
-  graceNotElapsed: 'ROTATION_GRACE_NOT_ELAPSED',
   inProgress: 'ROTATION_IN_PROGRESS',
+  ledgerFull: 'ROTATION_LEDGER_FULL',
   notEnabled: 'ROTATION_NOT_ENABLED',
   pendingMissing: 'ROTATION_PENDING_MISSING',
   secretInvalid: 'ROTATION_SECRET_INVALID',
@@ -21,11 +21,31 @@ export const ROTATION_ERROR_CODES = {
   versionUnknown: 'ROTATION_VERSION_UNKNOWN',
   tokenTestFailed: 'TOKEN_TEST_FAILED',
   sweepFailed: 'ROTATION_SWEEP_FAILED',
+  unfinished: 'ROTATION_UNFINISHED',
+  revokeFailed: 'ROTATION_REVOKE_FAILED',
 } as const;
 
 /** The AWS CLI command that removes a stuck `AWSPENDING` label, so that a new rotation can start. */
 export function clearPendingCommand(secretId: string, versionId: string): string {
   return `aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${versionId}`;
+}
+
+/** The Consul CLI command that deletes a token by AccessorID. */
+export function deleteTokenCommand(accessorId: string): string {
+  return `consul acl token delete -accessor-id ${accessorId}`;
+}
+
+/**
+ * What to do about an unfinished rotation (AWSPENDING on a version that is not AWSCURRENT): the commands that finish
+ * it and the exact command that clears it, plus the deletion of the token its setSecret may have created.
+ */
+export function unfinishedRotationRemedy(secret: string, versionId: string, pendingAccessorId: string | undefined): string {
+  const orphan = pendingAccessorId ? ` If you clear it, also delete the token its setSecret may have created: \`${deleteTokenCommand(pendingAccessorId)}\`.` : '';
+  return (
+    `The rotation stays unfinished (AWSPENDING on version ${versionId}) until it is finished, after fixing the cause, with ` +
+    `\`consul-ops rotate-token --secret-id ${secret} --resume\` (or \`aws secretsmanager rotate-secret --secret-id ${secret}\`), ` +
+    `or cleared with \`${clearPendingCommand(secret, versionId)}\`.${orphan}`
+  );
 }
 
 /** Rotation is not turned on for the secret, but Secrets Manager invoked the rotation function. */
@@ -64,15 +84,52 @@ export class RotationVersionNotPendingError extends ConsulOpsError {
 /** Another rotation is unfinished (`AWSPENDING` on a version other than `AWSCURRENT`): a second one is refused. */
 export class RotationInProgressError extends ConsulOpsError {
   constructor(secret: string, pendingVersionId: string, pendingAccessorId: string | undefined) {
-    const orphan = pendingAccessorId
-      ? ` If you clear it, delete the token its setSecret may have created: \`consul acl token delete -accessor-id ${pendingAccessorId}\`.`
-      : '';
     super(
       ROTATION_ERROR_CODES.inProgress,
       `Secret ${secret} has an unfinished rotation (AWSPENDING is on version ${pendingVersionId}, not on AWSCURRENT); a second rotation is refused`,
-      `Finish it with \`consul-ops rotate-token --secret-id ${secret} --resume\` (Secrets Manager also reattempts it at its next rotation), ` +
-        `or clear it: ${clearPendingCommand(secret, pendingVersionId)}.${orphan}`,
+      unfinishedRotationRemedy(secret, pendingVersionId, pendingAccessorId),
       { context: { secret, pendingVersionId, pendingAccessorId, clearCommand: clearPendingCommand(secret, pendingVersionId) } },
+    );
+  }
+}
+
+/**
+ * A rotation run by an operator stopped after it opened its AWSPENDING version. The cause's code, message and remedy
+ * are kept; the remedy adds how to finish or clear the rotation.
+ */
+export class RotationUnfinishedError extends ConsulOpsError {
+  constructor(secret: string, versionId: string, pendingAccessorId: string | undefined, cause: unknown) {
+    const e = summarizeError(cause);
+    super(
+      ROTATION_ERROR_CODES.unfinished,
+      `The rotation of ${secret} (version ${versionId}) stopped: ${e.code}: ${e.message}`,
+      `${e.remedy} AWSCURRENT is unchanged and keeps working. ${unfinishedRotationRemedy(secret, versionId, pendingAccessorId)}`,
+      { context: { ...e.context, secret, versionId, pendingAccessorId, causeCode: e.code, clearCommand: clearPendingCommand(secret, versionId) }, cause },
+    );
+  }
+}
+
+/** The rotation completed, but deleting the retired tokens at once (`--revoke-now`) did not. */
+export class RotationRevokeFailedError extends ConsulOpsError {
+  constructor(secret: string, newAccessorId: string, accessorIds: readonly string[], cause: unknown) {
+    const e = summarizeError(cause);
+    super(
+      ROTATION_ERROR_CODES.revokeFailed,
+      `Secret ${secret} was rotated (new token ${newAccessorId} is AWSCURRENT), but the retired token(s) ${accessorIds.join(', ')} could not be deleted: ${e.code}: ${e.message}`,
+      `${e.remedy} Then delete them: ${accessorIds.map((id) => `\`${deleteTokenCommand(id)}\``).join(', ')} (the hourly sweep also deletes them, as they are due).`,
+      { context: { secret, accessorId: newAccessorId, retired: [...accessorIds], causeCode: e.code }, cause },
+    );
+  }
+}
+
+/** The retired-token ledger would hold more live tokens than a secret value can carry. */
+export class RotationLedgerFullError extends ConsulOpsError {
+  constructor(secret: string, entries: number, limit: number) {
+    super(
+      ROTATION_ERROR_CODES.ledgerFull,
+      `Secret ${secret}: its retired-token ledger holds ${entries} tokens that may still exist; a rotation would exceed the limit of ${limit}`,
+      'Delete the retired tokens no client uses any more (their AccessorIDs are in the secret\'s "retired" list) with `consul acl token delete -accessor-id <id>`, then rotate again.',
+      { context: { secret, entries, limit } },
     );
   }
 }
@@ -147,23 +204,10 @@ export class TokenTestFailedError extends ConsulOpsError {
   }
 }
 
-/** A new rotation would replace `previousAccessorId` before its grace period ended, losing track of a live token. */
-export class RotationGraceNotElapsedError extends ConsulOpsError {
-  constructor(secret: string, previousAccessorId: string, until: Date) {
-    super(
-      ROTATION_ERROR_CODES.graceNotElapsed,
-      `Secret ${secret}: the previous token ${previousAccessorId} is in its grace period until ${until.toISOString()}; rotating again now would lose track of it`,
-      `Rotate after ${until.toISOString()} (Secrets Manager reattempts by itself), or, if no client uses it any more, delete it ` +
-        `(\`consul acl token delete -accessor-id ${previousAccessorId}\`) and rotate again.`,
-      { context: { secret, previousAccessorId, until: until.toISOString() } },
-    );
-  }
-}
-
-/** The sweep refuses to delete the previous token because the current one does not work. */
+/** Retired tokens are not deleted because the current token does not work. */
 export class RotationCurrentTokenBrokenError extends ConsulOpsError {
   constructor(secret: string, accessorId: string, problem: string) {
-    super(ROTATION_ERROR_CODES.currentTokenBroken, `Secret ${secret}: the current token ${accessorId} ${problem}; the previous token is kept as the fallback`,
+    super(ROTATION_ERROR_CODES.currentTokenBroken, `Secret ${secret}: the current token ${accessorId} ${problem}; the retired tokens are kept as the fallback`,
       'Repair AWSCURRENT (e.g. move it back to AWSPREVIOUS with `aws secretsmanager update-secret-version-stage`) before any token is deleted.',
       { context: { secret, accessorId, problem } });
   }
@@ -176,7 +220,7 @@ export class RotationSecretInvalidError extends ConsulOpsError {
       ROTATION_ERROR_CODES.secretInvalid,
       `Consul token secret ${secretName} (${versionLabel}): ${field === '' ? '' : `"${field}" `}${problem}`,
       'Store the token as JSON {"accessorId": "<uuid>", "secretId": "<uuid>", "cluster": "<cluster name>"} ' +
-        '(optional: description, previousAccessorId with previousRotatedAt, createdAt), e.g. with ' +
+        '(optional: description, previousAccessorId with previousRotatedAt, retired, createdAt), e.g. with ' +
         '`aws secretsmanager put-secret-value --secret-id <id> --secret-string file://token.json`. Nothing was changed.',
       { context: { secret: secretName, version: versionLabel, field, problem } },
     );
@@ -188,8 +232,8 @@ export class RotationSweepFailedError extends ConsulOpsError {
   constructor(failedSecrets: readonly string[], total: number) {
     super(
       ROTATION_ERROR_CODES.sweepFailed,
-      `The previous-token sweep failed for ${failedSecrets.length} of ${total} secret(s): ${failedSecrets.join(', ')}`,
-      'Read "previous token sweep failed" in the function log: each entry has the error and its remedy.',
+      `The retired-token sweep failed for ${failedSecrets.length} of ${total} secret(s): ${failedSecrets.join(', ')}`,
+      'Read the sweep report (or "retired token sweep failed" in the function log): each entry has the error and its remedy.',
       { context: { failures: failedSecrets } },
     );
   }

@@ -1,21 +1,32 @@
 import { runJob, type JobOutcome } from '../report/job';
 import { RotationSweepFailedError } from './errors';
+import { rotateNow, type ManualRotationOptions, type ManualRotationResult } from './manual-rotation';
+import { readPendingValue } from './pending-value';
 import type { RotationDeps, RotationSettings } from './ports';
-import { buildRotationReport, buildSweepReport } from './rotation-report';
-import { rotateNow, runRotationStep, type ManualRotationResult, type RotationStep, type StepResult } from './steps';
-import { sweepPreviousTokens, type SweepReport } from './sweep';
+import { buildRotationReport, buildSweepReport, type UnfinishedRotation } from './rotation-report';
+import { findUnfinishedRotation, runRotationStep, type RotationStep, type StepResult } from './steps';
+import { sweepSecrets, type SweepReport } from './sweep';
 
 /** The cluster a rotation job reports under. */
 type ClusterSettings = RotationSettings & { readonly cluster: string };
 
 /**
  * One rotation step as Secrets Manager runs it (the rotate-token Lambda). Reports when the rotation completes or a
- * step fails; intermediate steps report nothing.
+ * step fails; intermediate steps report nothing. A failure report names the exact command that clears the rotation
+ * it left unfinished.
  */
-export function runRotationStepJob(deps: RotationDeps, step: RotationStep, secretId: string, versionId: string, settings: ClusterSettings): Promise<JobOutcome<StepResult>> {
+export async function runRotationStepJob(deps: RotationDeps, step: RotationStep, secretId: string, versionId: string, settings: ClusterSettings): Promise<JobOutcome<StepResult>> {
+  let unfinished: UnfinishedRotation | undefined;
   return runJob(
-    () => runRotationStep(deps, step, secretId, versionId, settings),
-    (run) => buildRotationReport({ cluster: settings.cluster, secret: secretId, step, ...run, finishedAt: deps.now() }),
+    async () => {
+      try {
+        return await runRotationStep(deps, step, secretId, versionId, settings);
+      } catch (err) {
+        unfinished = await findUnfinished(deps, secretId);
+        throw err;
+      }
+    },
+    (run) => buildRotationReport({ cluster: settings.cluster, secret: secretId, step, ...run, unfinished, finishedAt: deps.now() }),
   );
 }
 
@@ -24,7 +35,7 @@ export function runRotationStepJob(deps: RotationDeps, step: RotationStep, secre
  * failed. The report's cluster is `settings.cluster`, else the secret's own `cluster` field; a run that failed before
  * either was known has no report (the CLI still prints the error).
  */
-export function runManualRotationJob(deps: RotationDeps, secretId: string, settings: RotationSettings, opts: { readonly resume?: boolean } = {}): Promise<JobOutcome<ManualRotationResult>> {
+export function runManualRotationJob(deps: RotationDeps, secretId: string, settings: RotationSettings, opts: ManualRotationOptions = {}): Promise<JobOutcome<ManualRotationResult>> {
   return runJob(
     () => rotateNow(deps, secretId, settings, opts),
     (run) => {
@@ -35,13 +46,13 @@ export function runManualRotationJob(deps: RotationDeps, secretId: string, setti
 }
 
 /**
- * The hourly sweep: deletes rotated-out tokens whose grace period is over, for every secret the function rotates.
+ * The hourly sweep: deletes retired tokens whose grace period is over, for every secret the function rotates.
  * Fails (after reporting) when any secret's sweep failed, so the function's Errors alarm fires.
  */
 export async function runSweepJob(deps: RotationDeps, secretIds: readonly string[], settings: ClusterSettings): Promise<JobOutcome<SweepReport>> {
   let sweep: SweepReport;
   try {
-    sweep = await sweepPreviousTokens(deps, secretIds, settings);
+    sweep = await sweepSecrets(deps, secretIds, settings);
   } catch (error) {
     return { ok: false, error, report: buildSweepReport(settings.cluster, undefined, error, deps.now()) };
   }
@@ -50,4 +61,17 @@ export async function runSweepJob(deps: RotationDeps, secretIds: readonly string
     return { ok: false, error, report: buildSweepReport(settings.cluster, sweep, error, deps.now()) };
   }
   return { ok: true, result: sweep, report: buildSweepReport(settings.cluster, sweep, undefined, deps.now()) };
+}
+
+/** The rotation a failed step left unfinished, if any (best effort: a failure to look is no reason to hide the step's error). */
+async function findUnfinished(deps: RotationDeps, secretId: string): Promise<UnfinishedRotation | undefined> {
+  try {
+    const d = await deps.secrets.describe(secretId);
+    const versionId = findUnfinishedRotation(d);
+    if (versionId === undefined) return undefined;
+    const pending = await readPendingValue(deps, d, versionId).catch(() => undefined);
+    return { secret: d.arn, versionId, ...(pending ? { pendingAccessorId: pending.accessorId } : {}) };
+  } catch {
+    return undefined;
+  }
 }

@@ -49,12 +49,30 @@ export interface TokenLink {
   readonly name?: string;
 }
 
-/** What a token grants: the fields `PUT /v1/acl/token/:id/clone` copies. */
+/**
+ * A templated policy on a token (Consul ≥ 1.17, e.g. `builtin/service` for `web`). On the wire:
+ * `{TemplateName, TemplateVariables: {name}, Datacenters}`; the variable's JSON key is lower-case `name`.
+ */
+export interface TemplatedPolicyLink {
+  readonly templateName: string;
+  /** `TemplateVariables.name`. @default - none (templates without variables, e.g. `builtin/dns`) */
+  readonly name?: string;
+  /** @default - every datacenter */
+  readonly datacenters?: readonly string[];
+}
+
+/**
+ * What a token grants: every link field Consul CE has on a token (`structs.ACLToken`: Policies, Roles,
+ * ServiceIdentities, NodeIdentities, TemplatedPolicies, Local). Its lifetime (`ExpirationTime`) is kept separately
+ * in {@link ConsulTokenInfo}.
+ */
 export interface TokenLinks {
   readonly policies: readonly TokenLink[];
   readonly roles: readonly TokenLink[];
   readonly serviceIdentities: readonly { readonly serviceName: string; readonly datacenters?: readonly string[] }[];
   readonly nodeIdentities: readonly { readonly nodeName: string; readonly datacenter: string }[];
+  /** Consul ≥ 1.17; always empty on older servers. */
+  readonly templatedPolicies: readonly TemplatedPolicyLink[];
   readonly local: boolean;
 }
 
@@ -67,56 +85,48 @@ export interface ConsulTokenInfo {
   /** Tokens from an auth method (login) cannot be minted by consul-ops. @default - none */
   readonly authMethod?: string;
   readonly links: TokenLinks;
+  /** `CreateTime` (RFC 3339). @default - unknown */
+  readonly createTime?: string;
+  /** `ExpirationTime` (RFC 3339). @default - the token never expires */
+  readonly expirationTime?: string;
+}
+
+/** A token to create with caller-chosen IDs. */
+export interface NewToken {
+  readonly accessorId: string;
+  /** Never log it. */
+  readonly secretId: string;
+  readonly description: string;
+  readonly links: TokenLinks;
+  /** The lifetime, sent as `ExpirationTTL` (Consul counts it from its own CreateTime). @default - never expires */
+  readonly ttlMs?: number;
+  /** An absolute `ExpirationTime` instead of a TTL (restore reconciliation). @default - none */
+  readonly expirationTime?: string;
 }
 
 /** What Consul shows instead of a SecretID to a token without `acl:write`. */
 export const HIDDEN_SECRET_ID = '<hidden>';
 
-/** The Consul ACL token API, as rotation needs it. Calls use the management token unless said otherwise. */
+/**
+ * The Consul ACL token API, as rotation needs it. Calls use the management token the adapter was built with, unless
+ * `asSecret` names another secret to present (a pending management token, or after a restore the one that is valid in
+ * the restored state).
+ */
 export interface RotationConsul {
   /**
    * `GET /v1/acl/token/:AccessorID` (`acl:read`).
-   * @param asSecret present this secret instead of the management token (tests a pending management token)
    * @returns `undefined` when no such token exists
    */
   readToken(accessorId: string, asSecret?: string): Promise<ConsulTokenInfo | undefined>;
   /**
    * `GET /v1/acl/token/self` presenting `secretId`.
-   * @returns `undefined` when Consul does not know the secret
+   * @returns `undefined` when Consul does not know the secret (404 `Supplied token does not exist`)
    */
   readSelf(secretId: string): Promise<ConsulTokenInfo | undefined>;
   /** `PUT /v1/acl/token` with caller-chosen AccessorID and SecretID (`acl:write`). */
-  createToken(token: { readonly accessorId: string; readonly secretId: string; readonly description: string; readonly links: TokenLinks }): Promise<void>;
+  createToken(token: NewToken, asSecret?: string): Promise<void>;
   /** `DELETE /v1/acl/token/:AccessorID` (`acl:write`). */
-  deleteToken(accessorId: string): Promise<'deleted' | 'not-found'>;
-}
-
-/**
- * The differences between two tokens' links, one line each (IDs and names only, nothing secret); empty when they
- * grant the same. Order does not matter.
- *
- * @example
- * diffTokenLinks(current.links, pending.links); // ['policies: missing 1a2b… (web-read)']
- */
-export function diffTokenLinks(expected: TokenLinks, actual: TokenLinks): string[] {
-  const diffs: string[] = [];
-  // Keys are compared; labels (with names) are only shown.
-  const compare = (what: string, want: ReadonlyMap<string, string>, got: ReadonlyMap<string, string>) => {
-    const missing = [...want].filter(([k]) => !got.has(k)).map(([, label]) => label);
-    const extra = [...got].filter(([k]) => !want.has(k)).map(([, label]) => label);
-    if (missing.length > 0) diffs.push(`${what}: missing ${missing.join(', ')}`);
-    if (extra.length > 0) diffs.push(`${what}: unexpected ${extra.join(', ')}`);
-  };
-  const links = (list: readonly TokenLink[]) => new Map(list.map((l) => [l.id, l.name ? `${l.id} (${l.name})` : l.id]));
-  const keyed = <T>(list: readonly T[], key: (item: T) => string) => new Map(list.map((item) => [key(item), key(item)]));
-  const service = (s: TokenLinks['serviceIdentities'][number]) => `${s.serviceName}${s.datacenters?.length ? `@${[...s.datacenters].sort().join('+')}` : ''}`;
-  const node = (n: TokenLinks['nodeIdentities'][number]) => `${n.nodeName}@${n.datacenter}`;
-  compare('policies', links(expected.policies), links(actual.policies));
-  compare('roles', links(expected.roles), links(actual.roles));
-  compare('service identities', keyed(expected.serviceIdentities, service), keyed(actual.serviceIdentities, service));
-  compare('node identities', keyed(expected.nodeIdentities, node), keyed(actual.nodeIdentities, node));
-  if (expected.local !== actual.local) diffs.push(`local: expected ${expected.local}, got ${actual.local}`);
-  return diffs;
+  deleteToken(accessorId: string, asSecret?: string): Promise<'deleted' | 'not-found'>;
 }
 
 /** What every rotation workflow gets from its shell. */
@@ -126,6 +136,8 @@ export interface RotationDeps {
   readonly now: () => Date;
   /** Generates the new AccessorID and SecretID (`crypto.randomUUID` in the shells). */
   readonly newUuid: () => string;
+  /** Waits between attempts (testSecret's wait for ACL replication); tests pass one that moves their clock. */
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 /** How a rotation runs. */
@@ -137,6 +149,12 @@ export interface RotationSettings {
   readonly cluster?: string;
   /** How long a rotated-out token stays valid before a later run deletes it. */
   readonly gracePeriodMs: number;
+  /**
+   * How long testSecret waits for a new token to become known (ACL replication from the primary datacenter to a
+   * secondary) before it fails.
+   * @default 30 000
+   */
+  readonly replicationWaitMs?: number;
   /**
    * Refuse to run when DescribeSecret says rotation is off (what the Secrets Manager template does). The CLI, which
    * rotates on an operator's explicit request, turns it off.

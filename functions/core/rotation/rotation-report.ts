@@ -1,7 +1,9 @@
 import { createReport, type Finding, type Report } from '../report/report';
 import { secretNameOf } from '../shared/secret-name';
 import { summarizeError } from '../shared/errors';
-import type { ManualRotationResult, StepResult } from './steps';
+import { unfinishedRotationRemedy } from './errors';
+import type { ManualRotationResult } from './manual-rotation';
+import type { StepResult } from './steps';
 import type { SweepReport } from './sweep';
 
 /** Stable finding ids of the rotation reports. */
@@ -12,6 +14,14 @@ export const ROTATION_FINDING_IDS = {
 
 /** The scope of the hourly sweep's report (each secret's rotations report under the secret's name). */
 export const SWEEP_SCOPE = 'sweep';
+
+/** A rotation a failed step left unfinished (AWSPENDING on a version that is not AWSCURRENT). */
+export interface UnfinishedRotation {
+  readonly secret: string;
+  readonly versionId: string;
+  /** The token its setSecret may have created. @default - unknown */
+  readonly pendingAccessorId?: string;
+}
 
 /** One rotation (or one of its steps) as a front door saw it. */
 export interface RotationRunOutcome {
@@ -24,6 +34,8 @@ export interface RotationRunOutcome {
   readonly error?: unknown;
   /** The step that ran (Lambda) or `rotate-token` (CLI). */
   readonly step: string;
+  /** The rotation a failed step left unfinished. @default - none */
+  readonly unfinished?: UnfinishedRotation;
   readonly finishedAt: Date;
 }
 
@@ -46,37 +58,43 @@ export function buildRotationReport(run: RotationRunOutcome): Report | undefined
       severity: 'high',
       subject: `secret ${name}`,
       message: `${run.step} failed: ${e.code}: ${e.message}`,
-      remedy: e.remedy,
+      // The CLI's RotationUnfinishedError already carries the commands in its remedy.
+      remedy: `${e.remedy}${run.unfinished && e.code !== 'ROTATION_UNFINISHED' ? ` ${unfinishedRotationRemedy(run.unfinished.secret, run.unfinished.versionId, run.unfinished.pendingAccessorId)}` : ''}`,
     };
-    return createReport({ ...base, title: `token rotation of ${name} failed`, summary: [`Step ${run.step} of the rotation of ${name} failed; AWSCURRENT is unchanged.`], findings: [finding], outcome: 'failed', publicIds: accessorIds(run.error) });
+    return createReport({ ...base, title: `token rotation of ${name} failed`, summary: [`Step ${run.step} of the rotation of ${name} failed; AWSCURRENT is unchanged.`], findings: [finding], outcome: 'failed', publicIds: accessorIds(run.error, run.unfinished) });
   }
   const completed = completion(run.result);
   if (completed === undefined) return undefined;
+  const revoked = completed.revoked?.deleted ?? [];
   return createReport({
     ...base,
-    title: `token ${name} rotated`,
+    title: `token ${name} rotated${revoked.length ? ' and retired tokens revoked' : ''}`,
     summary: [
       `New token ${completed.accessorId} is AWSCURRENT (version ${completed.versionId}).`,
-      ...(completed.previousAccessorId ? [`Previous token ${completed.previousAccessorId} stays valid through its grace period, then is deleted.`] : []),
+      ...(completed.previousAccessorId && completed.revoked === undefined
+        ? [`Previous token ${completed.previousAccessorId} stays valid through its grace period, then is deleted.`]
+        : []),
+      ...(revoked.length ? [`Revoked now (deleted after the new token proved to work): ${revoked.join(', ')}.`] : []),
+      ...(completed.cleanedUp.length ? [`Retired tokens deleted after their grace period: ${completed.cleanedUp.join(', ')}.`] : []),
     ],
     findings: [],
-    publicIds: [completed.accessorId, ...(completed.previousAccessorId ? [completed.previousAccessorId] : [])],
+    publicIds: [completed.accessorId, ...(completed.previousAccessorId ? [completed.previousAccessorId] : []), ...revoked, ...completed.cleanedUp],
   });
 }
 
 /**
- * The report of the hourly sweep of rotated-out tokens: one `high` finding per secret whose sweep failed, `info`
+ * The report of the hourly sweep of retired tokens: one `high` finding per secret whose sweep failed, `info`
  * otherwise (with the tokens deleted).
  */
 export function buildSweepReport(cluster: string, sweep: SweepReport | undefined, error: unknown, finishedAt: Date): Report {
   const failures = sweep?.failures ?? [];
-  const deleted = (sweep?.results ?? []).filter((r) => r.outcome === 'deleted');
+  const deleted = (sweep?.results ?? []).flatMap((r) => r.deleted);
   const findings: Finding[] = failures.map((f) => ({
     id: `${ROTATION_FINDING_IDS.sweepFailed}:${secretNameOf(f.secret)}`,
     check: 'rotation-sweep',
     severity: 'high',
     subject: `secret ${secretNameOf(f.secret)}`,
-    message: `the rotated-out token could not be checked or deleted: ${f.error.code}: ${f.error.message}`,
+    message: `retired tokens could not be checked or deleted: ${f.error.code}: ${f.error.message}`,
     remedy: f.error.remedy,
   }));
   if (sweep === undefined && error !== undefined) {
@@ -87,24 +105,37 @@ export function buildSweepReport(cluster: string, sweep: SweepReport | undefined
     feature: 'rotation',
     cluster,
     scope: SWEEP_SCOPE,
-    title: findings.length > 0 ? 'rotated-out token sweep failed' : 'rotated-out tokens swept',
-    summary: [`Swept ${sweep?.results.length ?? 0} secret(s): ${deleted.length} rotated-out token(s) deleted${deleted.length ? ` (${deleted.map((d) => d.accessorId).join(', ')})` : ''}.`],
+    title: findings.length > 0 ? 'retired token sweep failed' : 'retired tokens swept',
+    summary: [`Swept ${sweep?.results.length ?? 0} secret(s): ${deleted.length} retired token(s) deleted${deleted.length ? ` (${deleted.join(', ')})` : ''}.`],
     findings,
     occurredAt: finishedAt.toISOString(),
     outcome: error === undefined ? 'succeeded' : 'failed',
-    publicIds: deleted.flatMap((d) => (d.accessorId ? [d.accessorId] : [])),
+    publicIds: deleted,
   });
 }
 
-function completion(result: StepResult | ManualRotationResult | undefined): { accessorId: string; versionId: string; previousAccessorId?: string } | undefined {
-  if (result === undefined) return undefined;
-  if ('steps' in result) return { accessorId: result.accessorId, versionId: result.versionId, previousAccessorId: result.previousAccessorId };
-  if (result.step !== 'finishSecret' || result.outcome !== 'finished' || result.accessorId === undefined) return undefined;
-  return { accessorId: result.accessorId, versionId: result.versionId, previousAccessorId: result.previousAccessorId };
+interface Completion {
+  readonly accessorId: string;
+  readonly versionId: string;
+  readonly previousAccessorId?: string;
+  readonly revoked?: ManualRotationResult['revoked'];
+  readonly cleanedUp: readonly string[];
 }
 
-/** AccessorIDs named in an error's context are printed on purpose (never SecretIDs: errors carry none). */
-function accessorIds(error: unknown): string[] {
+function completion(result: StepResult | ManualRotationResult | undefined): Completion | undefined {
+  if (result === undefined) return undefined;
+  if ('steps' in result) {
+    const cleanedUp = result.steps[0]?.retiredCleanup?.deleted ?? [];
+    return { accessorId: result.accessorId, versionId: result.versionId, previousAccessorId: result.previousAccessorId, revoked: result.revoked, cleanedUp };
+  }
+  if (result.step !== 'finishSecret' || result.outcome !== 'finished' || result.accessorId === undefined) return undefined;
+  return { accessorId: result.accessorId, versionId: result.versionId, previousAccessorId: result.previousAccessorId, cleanedUp: [] };
+}
+
+/** AccessorIDs and version IDs named in an error's context are printed on purpose (never SecretIDs: errors carry none). */
+function accessorIds(error: unknown, unfinished?: UnfinishedRotation): string[] {
   const context = summarizeError(error).context;
-  return Object.values(context).filter((v): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
+  const ids = Object.values(context).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  const fromUnfinished = unfinished ? [unfinished.versionId, ...(unfinished.pendingAccessorId ? [unfinished.pendingAccessorId] : [])] : [];
+  return [...ids, ...fromUnfinished].filter((v): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
 }

@@ -1,27 +1,33 @@
 /**
  * The four Secrets Manager rotation steps for a Consul ACL token, ported by hand from the documented Python template
  * (`SecretsManagerRotationTemplate/lambda_function.py`), with the "alternating users" strategy Consul needs: a token's
- * SecretID is immutable, so every rotation mints a NEW token with the same links and the old one is deleted later
- * (`rotation-sweep.ts`), never in the same rotation.
+ * SecretID is immutable, so every rotation mints a NEW token with the same links, and the old one joins the
+ * retired-token ledger (`retired-ledger.ts`) to be deleted after its grace period, never in the same rotation (unless
+ * an operator revokes it, `manual-rotation.ts`).
  *
- * - createSecret: stores `{accessorId, secretId}` (both pre-generated UUIDs) plus `previousAccessorId` and
- *   `previousRotatedAt` as AWSPENDING; never overwrites an existing AWSPENDING value of the same version.
- * - setSecret: creates that token in Consul with the current token's Policies, Roles, ServiceIdentities,
- *   NodeIdentities and Local (read with the management token). Safe to repeat: same AccessorID and SecretID → done;
- *   same AccessorID, other SecretID → loud error.
- * - testSecret: `GET /v1/acl/token/self` with the pending secret, then compares its links with the current token's.
- *   Writes nothing.
+ * - createSecret: stores `{accessorId, secretId}` (both pre-generated UUIDs), `previousAccessorId`,
+ *   `previousRotatedAt` and the ledger as AWSPENDING (`pending-value.ts`); never overwrites an existing AWSPENDING
+ *   value of the same version and never waits for a grace period.
+ * - setSecret: creates that token in Consul with every link of the current token (Policies, Roles,
+ *   ServiceIdentities, NodeIdentities, TemplatedPolicies, Local) and, for an expiring token, the same lifetime within
+ *   Consul's limits (read with the management token). Safe to repeat: same AccessorID and SecretID → done; same
+ *   AccessorID, other SecretID → loud error.
+ * - testSecret: `GET /v1/acl/token/self` with the pending secret (retried with a bounded backoff while ACL replication
+ *   may still be carrying a global token to this datacenter), then compares its links and lifetime with the current
+ *   token's. Writes nothing.
  * - finishSecret: moves AWSCURRENT to the new version (RemoveFromVersionId = the current one), then removes
  *   AWSPENDING from it.
  *
  * Every step first checks (DescribeSecret): rotation enabled; the version is staged; already AWSCURRENT → done;
  * not AWSPENDING → error. Pure: all I/O goes through the ports.
  */
-import { TokenTestFailedError, RotationAuthMethodTokenError, RotationCurrentTokenMissingError, RotationGraceNotElapsedError, RotationInProgressError, RotationNotEnabledError, RotationPendingMissingError, RotationTokenConflictError, RotationVersionNotPendingError, RotationVersionUnknownError } from './errors';
-import { diffTokenLinks, HIDDEN_SECRET_ID, STAGE, type ConsulTokenInfo, type RotationDeps, type RotationSettings, type SecretDescription } from './ports';
-import { parseRotationSecret, serializeRotationSecret, type RotationSecretValue } from './secret-value';
-import { checkCluster, readCurrentValue, sweepPreviousToken, type SweepResult } from './sweep';
 import { summarizeError } from '../shared/errors';
+import { RotationAuthMethodTokenError, RotationCurrentTokenMissingError, RotationNotEnabledError, RotationTokenConflictError, RotationVersionNotPendingError, RotationVersionUnknownError, TokenTestFailedError } from './errors';
+import { requirePendingValue, storePendingValue, type RetiredCleanup, type RevokeScope } from './pending-value';
+import { HIDDEN_SECRET_ID, STAGE, type ConsulTokenInfo, type RotationDeps, type RotationSettings, type SecretDescription } from './ports';
+import type { RotationSecretValue } from './secret-value';
+import { readCurrentValue } from './sweep';
+import { diffTokenLifetime, diffTokenLinks, planTokenLifetime, type TokenLifetimePlan } from './token-links';
 
 /** The steps, in the order Secrets Manager runs them. */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -40,8 +46,10 @@ export interface StepResult {
   readonly accessorId?: string;
   /** AccessorID of the token it replaces. @default - unknown */
   readonly previousAccessorId?: string;
-  /** What createSecret did about the token replaced by the rotation before. @default - not checked */
-  readonly previousTokenCleanup?: SweepResult;
+  /** What createSecret did about due retired tokens. @default - not run */
+  readonly retiredCleanup?: RetiredCleanup;
+  /** The lifetime setSecret gave the new token (expiring tokens only). @default - never expires */
+  readonly lifetime?: TokenLifetimePlan;
 }
 
 /** The Description of every token minted by a rotation. */
@@ -84,51 +92,19 @@ async function checkVersion(deps: RotationDeps, secretId: string, versionId: str
 
 const already = (step: RotationStep, d: SecretDescription, versionId: string): StepResult => ({ step, secret: d.arn, versionId, outcome: 'already-current' });
 
-/** The pending value, read with VersionId AND VersionStage (aws-sdk-js-v3#7701); `undefined` when not stored yet. */
-async function readPendingValue(deps: RotationDeps, d: SecretDescription, versionId: string): Promise<RotationSecretValue | undefined> {
-  const read = await deps.secrets.getValue(d.arn, { versionId, stage: STAGE.pending });
-  return read === undefined ? undefined : parseRotationSecret(read.value, d.arn, `${STAGE.pending} ${versionId}`);
-}
-
-async function requirePendingValue(deps: RotationDeps, d: SecretDescription, versionId: string, current: RotationSecretValue): Promise<RotationSecretValue> {
-  const pending = await readPendingValue(deps, d, versionId);
-  if (pending === undefined) throw new RotationPendingMissingError(d.arn, versionId);
-  checkCluster(d.arn, pending, current.cluster);
-  return pending;
-}
-
 async function createSecret(deps: RotationDeps, secretId: string, versionId: string, settings: RotationSettings): Promise<StepResult> {
   const { d, isCurrent } = await checkVersion(deps, secretId, versionId, settings);
   if (isCurrent) return already('createSecret', d, versionId);
-  return storePendingValue(deps, d, versionId, settings);
+  return openRotation(deps, d, versionId, settings);
 }
 
-/** createSecret's work, also how `rotateNow` opens a rotation (PutSecretValue with AWSPENDING creates the version). */
-async function storePendingValue(deps: RotationDeps, d: SecretDescription, versionId: string, settings: RotationSettings): Promise<StepResult> {
-  const current = await readCurrentValue(deps.secrets, d, settings);
-  const base = { step: 'createSecret' as const, secret: d.arn, versionId, previousAccessorId: current.accessorId };
-  // Never overwrite the pending value of this version: setSecret may already have minted its token.
-  const existing = await readPendingValue(deps, d, versionId);
-  if (existing !== undefined) return { ...base, outcome: 'pending-exists', accessorId: existing.accessorId };
-  // The new value replaces previousAccessorId: the token it names must be deleted (grace over) or the rotation waits.
-  const cleanup = await sweepPreviousToken(deps, d.arn, settings, { description: d, current });
-  if (cleanup.outcome === 'in-grace') throw new RotationGraceNotElapsedError(d.arn, cleanup.accessorId!, cleanup.until!);
-  const now = deps.now().toISOString();
-  const next: RotationSecretValue = {
-    accessorId: deps.newUuid(),
-    secretId: deps.newUuid(),
-    cluster: current.cluster,
-    previousAccessorId: current.accessorId,
-    previousRotatedAt: now,
-    createdAt: now,
-    ...(current.description === undefined ? {} : { description: current.description }),
-  };
-  if ((await deps.secrets.putPendingValue(d.arn, versionId, serializeRotationSecret(next))) === 'conflict') {
-    // A concurrent createSecret of the same version stored its value first: keep that one.
-    const winner = await requirePendingValue(deps, d, versionId, current);
-    return { ...base, outcome: 'pending-exists', accessorId: winner.accessorId, previousTokenCleanup: cleanup };
-  }
-  return { ...base, outcome: 'pending-stored', accessorId: next.accessorId, previousTokenCleanup: cleanup };
+/**
+ * createSecret's work without the version check: also how `rotateNow` opens a rotation (PutSecretValue with
+ * AWSPENDING creates the version).
+ */
+export async function openRotation(deps: RotationDeps, d: SecretDescription, versionId: string, settings: RotationSettings, revoke?: RevokeScope): Promise<StepResult> {
+  const stored = await storePendingValue(deps, d, versionId, settings, revoke);
+  return { step: 'createSecret', secret: d.arn, versionId, ...stored };
 }
 
 async function setSecret(deps: RotationDeps, secretId: string, versionId: string, settings: RotationSettings): Promise<StepResult> {
@@ -136,16 +112,18 @@ async function setSecret(deps: RotationDeps, secretId: string, versionId: string
   if (isCurrent) return already('setSecret', d, versionId);
   const current = await readCurrentValue(deps.secrets, d, settings);
   const pending = await requirePendingValue(deps, d, versionId, current);
-  const result = (outcome: 'token-created' | 'token-exists'): StepResult => ({
-    step: 'setSecret', secret: d.arn, versionId, outcome, accessorId: pending.accessorId, previousAccessorId: current.accessorId,
-  });
   const source = await deps.consul.readToken(current.accessorId);
   if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
   if (source.authMethod) throw new RotationAuthMethodTokenError(d.arn, current.accessorId, source.authMethod);
+  // An expiring token's replacement expires too, after the same lifetime (within Consul's limits).
+  const lifetime = planTokenLifetime(source);
+  const result = (outcome: 'token-created' | 'token-exists'): StepResult => ({
+    step: 'setSecret', secret: d.arn, versionId, outcome, accessorId: pending.accessorId, previousAccessorId: current.accessorId, ...(lifetime ? { lifetime } : {}),
+  });
   const existing = await deps.consul.readToken(pending.accessorId);
   if (existing !== undefined) return result(sameTokenOrThrow(d, existing, pending));
   try {
-    await deps.consul.createToken({ accessorId: pending.accessorId, secretId: pending.secretId, description: rotationDescription(versionId), links: source.links });
+    await deps.consul.createToken({ accessorId: pending.accessorId, secretId: pending.secretId, description: rotationDescription(versionId), links: source.links, ttlMs: lifetime?.ttlMs });
   } catch (err) {
     // A concurrent setSecret of the same version may have created it first.
     const raced = await deps.consul.readToken(pending.accessorId).catch(() => undefined);
@@ -166,8 +144,14 @@ async function testSecret(deps: RotationDeps, secretId: string, versionId: strin
   const current = await readCurrentValue(deps.secrets, d, settings);
   const pending = await requirePendingValue(deps, d, versionId, current);
   const fail = (problem: string, cause?: unknown) => new TokenTestFailedError(d.arn, pending.accessorId, [problem], cause);
-  const self = await deps.consul.readSelf(pending.secretId);
-  if (self === undefined) throw fail('Consul does not know the pending SecretID (has setSecret run?)');
+  const waitMs = settings.replicationWaitMs ?? DEFAULT_REPLICATION_WAIT_MS;
+  const { self, attempts } = await readSelfWithin(deps, pending.secretId, waitMs);
+  if (self === undefined) {
+    throw fail(
+      `Consul does not know the pending SecretID after ${attempts} attempt(s) over ${Math.round(waitMs / 1000)} s: ` +
+        'ACL replication may be lagging (a global token is written in the primary datacenter and reaches a secondary only by replication), or setSecret has not run',
+    );
+  }
   if (self.accessorId !== pending.accessorId) throw fail(`the pending SecretID belongs to token ${self.accessorId}`);
   // A pending management token reads the links itself: it must at least read ACLs before consul-ops depends on it.
   const isManagement = d.arn === settings.managementSecretArn;
@@ -179,7 +163,7 @@ async function testSecret(deps: RotationDeps, secretId: string, versionId: strin
     throw fail(`the pending management token cannot read ACL tokens (${summarizeError(err).message})`, err);
   }
   if (source === undefined) throw new RotationCurrentTokenMissingError(d.arn, current.accessorId);
-  const diffs = diffTokenLinks(source.links, self.links);
+  const diffs = [...diffTokenLinks(source.links, self.links), ...diffTokenLifetime(source, self)];
   if (diffs.length > 0) throw new TokenTestFailedError(d.arn, pending.accessorId, diffs);
   return { step: 'testSecret', secret: d.arn, versionId, outcome: 'tested', accessorId: pending.accessorId, previousAccessorId: current.accessorId };
 }
@@ -201,49 +185,24 @@ async function finishSecret(deps: RotationDeps, secretId: string, versionId: str
   return { step: 'finishSecret', secret: d.arn, versionId, outcome: 'finished', accessorId: pending.accessorId, previousAccessorId: pending.previousAccessorId };
 }
 
-/** What {@link rotateNow} did. */
-export interface ManualRotationResult {
-  readonly secret: string;
-  /** The cluster the secret's token belongs to (its `cluster` field). */
-  readonly cluster: string;
-  readonly versionId: string;
-  /** The new token, now AWSCURRENT. */
-  readonly accessorId: string;
-  /** The replaced token, valid until the grace period ends. @default - none */
-  readonly previousAccessorId?: string;
-  /** True when an unfinished rotation was finished instead of a new one started. */
-  readonly resumed: boolean;
-  readonly steps: readonly StepResult[];
-}
+/** testSecret's bound on waiting for a new global token to reach this datacenter (consul-api.md correction 7). */
+export const DEFAULT_REPLICATION_WAIT_MS = 30_000;
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 8_000;
 
 /**
- * One whole rotation run by an operator (the CLI), with the same steps the Lambda runs. It opens the rotation itself
- * the way RotateSecret would: a fresh version ID and `PutSecretValue(VersionStages=[AWSPENDING])` (createSecret's own
- * write). Rotation need not be enabled on the secret. An unfinished rotation is refused, or finished with `resume`.
- *
- * @example
- * const result = await rotateNow(deps, 'consul/prod/web', { gracePeriodMs: 24 * 3_600_000 });
+ * `GET /v1/acl/token/self` until Consul knows the secret, with a doubling backoff (0.5 s … 8 s) and a last attempt at
+ * `waitMs`. The clock and the sleep come from the deps, so tests need no real time.
  */
-export async function rotateNow(deps: RotationDeps, secretId: string, settings: RotationSettings, opts: { readonly resume?: boolean } = {}): Promise<ManualRotationResult> {
-  const manual: RotationSettings = { ...settings, requireRotationEnabled: false };
-  const d = await deps.secrets.describe(secretId);
-  const unfinished = findUnfinishedRotation(d);
-  if (unfinished !== undefined && opts.resume !== true) {
-    const pendingAccessorId = await readPendingValue(deps, d, unfinished).then((v) => v?.accessorId, () => undefined);
-    throw new RotationInProgressError(d.arn, unfinished, pendingAccessorId);
+async function readSelfWithin(deps: RotationDeps, secretId: string, waitMs: number): Promise<{ self?: ConsulTokenInfo; attempts: number }> {
+  const started = deps.now().getTime();
+  let delay = FIRST_RETRY_MS;
+  for (let attempts = 1; ; attempts += 1) {
+    const self = await deps.consul.readSelf(secretId);
+    if (self !== undefined) return { self, attempts };
+    const left = waitMs - (deps.now().getTime() - started);
+    if (left <= 0) return { attempts };
+    await deps.sleep(Math.min(delay, left));
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
-  const versionId = unfinished ?? deps.newUuid();
-  const steps: StepResult[] = [unfinished === undefined ? await storePendingValue(deps, d, versionId, manual) : await createSecret(deps, d.arn, versionId, manual)];
-  for (const step of ROTATION_STEPS.slice(1)) steps.push(await runRotationStep(deps, step, d.arn, versionId, manual));
-  const created = steps[0];
-  const current = await readCurrentValue(deps.secrets, await deps.secrets.describe(d.arn), manual);
-  return {
-    secret: d.arn,
-    cluster: current.cluster,
-    versionId,
-    accessorId: steps.find((s) => s.accessorId !== undefined)?.accessorId ?? '',
-    previousAccessorId: created.previousAccessorId,
-    resumed: unfinished !== undefined,
-    steps,
-  };
 }

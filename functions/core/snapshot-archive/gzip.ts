@@ -69,7 +69,11 @@ export class GoGzipReader {
   private crc = 0;
   private size = 0;
 
-  constructor(private readonly sink: DecompressedSink) {}
+  /** @param inflateChunkBytes zlib's output chunk size (larger chunks: fewer callbacks and allocations). */
+  constructor(
+    private readonly sink: DecompressedSink,
+    private readonly inflateChunkBytes = 64 * 1024,
+  ) {}
 
   /** Processes one chunk; resolves once all of it is consumed and its output delivered to the sink. */
   async write(chunk: Buffer): Promise<void> {
@@ -87,8 +91,12 @@ export class GoGzipReader {
       if (this.pending.length === 0 && this.members > 0) return this.sink.end();
       return this.headerError(this.pending.length === 0 ? 'EOF' : UNEXPECTED_EOF);
     }
-    // Mid-body or mid-trailer: flate or the trailer read hits EOF, which Go reports as io.ErrUnexpectedEOF.
+    // Mid-body or mid-trailer: flate or the trailer read hits EOF, which Go reports as io.ErrUnexpectedEOF. Output
+    // still waiting is read first: a defect in it comes before the end of the input.
+    this.inflater?.drain();
+    const failure = this.inflater?.failure;
     this.destroy();
+    if (failure !== undefined) throw failure;
     this.sink.fail({ text: UNEXPECTED_EOF, defect: SNAPSHOT_DEFECTS.truncated });
   }
 
@@ -102,7 +110,8 @@ export class GoGzipReader {
     const all = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const parsed = parseGzipHeader(all);
     if (parsed.kind === 'need') {
-      this.pending = all;
+      // A copy: the caller may reuse the chunk's memory once this write resolved.
+      this.pending = Buffer.from(all);
       return undefined;
     }
     if (parsed.kind === 'bad') return this.headerError(INVALID_HEADER);
@@ -115,7 +124,7 @@ export class GoGzipReader {
       this.crc = crc32(data, this.crc);
       this.size = (this.size + data.length) >>> 0;
       this.sink.data(data);
-    }, this.sink);
+    }, this.sink, this.inflateChunkBytes);
     return all.subarray(parsed.length);
   }
 
@@ -141,7 +150,7 @@ export class GoGzipReader {
   private takeTrailer(chunk: Buffer): Buffer | undefined {
     const all = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     if (all.length < 8) {
-      this.pending = all;
+      this.pending = Buffer.from(all);
       return undefined;
     }
     if (all.readUInt32LE(0) !== this.crc || all.readUInt32LE(4) !== this.size) {
@@ -153,25 +162,51 @@ export class GoGzipReader {
   }
 }
 
-/** One member's raw-deflate body, inflated by zlib; tells where the body ended in the fed bytes. */
+/** Inflated bytes waiting for the main thread beyond this are processed before the next chunk is fed. */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One member's raw-deflate body, inflated by zlib; tells where the body ended in the fed bytes.
+ *
+ * zlib inflates on libuv's thread pool. Its output is processed (CRC-32, the tar reader, the SHA-256s) on the next
+ * turn of the event loop rather than inside zlib's callback, so that the thread pool already inflates the next
+ * chunk meanwhile: inflating and hashing overlap on two cores instead of taking turns. Before anything depends on
+ * the output (a member's end, an error, the end of input) the backlog is processed in order, so the reader sees
+ * exactly the same bytes at the same positions as without the overlap.
+ */
 class MemberInflater {
-  private readonly zlib: InflateRaw = createInflateRaw({ chunkSize: 64 * 1024 });
+  private readonly zlib: InflateRaw;
   private readonly ended: Promise<void>;
   private fed = 0;
-  private failure: unknown;
+  private failed: unknown;
   private rejectFeed?: (err: unknown) => void;
+  private readonly backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private drainScheduled = false;
 
-  constructor(onData: (data: Buffer) => void, sink: DecompressedSink) {
+  constructor(
+    private readonly onData: (data: Buffer) => void,
+    sink: DecompressedSink,
+    chunkSize: number,
+  ) {
+    this.zlib = createInflateRaw({ chunkSize });
     this.ended = new Promise((resolve) => this.zlib.once('end', resolve));
     this.zlib.on('data', (data: Buffer) => {
-      if (this.failure !== undefined) return;
-      try {
-        onData(data);
-      } catch (err) {
-        this.fail(err);
+      if (this.failed !== undefined) return;
+      this.backlog.push(data);
+      this.backlogBytes += data.length;
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(() => {
+          this.drainScheduled = false;
+          this.drain();
+        });
       }
     });
     this.zlib.on('error', () => {
+      // The output zlib delivered before it detected the damage is read first, as Go's reader would.
+      this.drain();
+      if (this.failed !== undefined) return;
       // zlib does not expose where it detected the damage: the offset is an upper bound (end of the fed bytes).
       try {
         sink.fail({ text: `flate: corrupt input before offset ${this.fed}`, defect: SNAPSHOT_DEFECTS.corrupt });
@@ -181,30 +216,54 @@ class MemberInflater {
     });
   }
 
+  /** The error that stopped this member (from the sink, or zlib's), if any. */
+  get failure(): unknown {
+    return this.failed;
+  }
+
+  /** Processes the inflated bytes still waiting, in order. */
+  drain(): void {
+    while (this.backlog.length > 0 && this.failed === undefined) {
+      const data = this.backlog.shift() as Buffer;
+      this.backlogBytes -= data.length;
+      try {
+        this.onData(data);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
   /** Inflates `chunk`; resolves with the bytes after the deflate end (undefined while the body goes on). */
   feed(chunk: Buffer): Promise<Buffer | undefined> {
     return new Promise((resolve, reject) => {
-      if (this.failure !== undefined) return reject(this.failure);
+      if (this.failed !== undefined) return reject(this.failed);
       this.rejectFeed = reject;
       const before = this.zlib.bytesWritten;
       this.fed += chunk.length;
       this.zlib.write(chunk, () => {
-        if (this.failure !== undefined) return reject(this.failure);
+        if (this.backlogBytes > MAX_BACKLOG_BYTES) this.drain();
+        if (this.failed !== undefined) return reject(this.failed);
         // zlib consumes all input unless the deflate stream ended; then Node ends the readable side.
         const consumed = this.zlib.bytesWritten - before;
         if (consumed >= chunk.length) return resolve(undefined);
-        this.ended.then(() => (this.failure === undefined ? resolve(chunk.subarray(consumed)) : reject(this.failure)));
+        this.ended.then(() => {
+          this.drain();
+          return this.failed === undefined ? resolve(chunk.subarray(consumed)) : reject(this.failed);
+        });
       });
     });
   }
 
   destroy(): void {
+    this.backlog.length = 0;
     this.zlib.destroy();
   }
 
   private fail(err: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = err;
+    if (this.failed !== undefined) return;
+    this.failed = err;
+    this.backlog.length = 0;
     this.zlib.destroy();
     this.rejectFeed?.(err);
   }

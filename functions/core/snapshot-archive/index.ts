@@ -6,7 +6,15 @@
  * Besides the verifier it exports the format primitives a writer needs (meta.json encoding, tar and gzip headers),
  * used by the simulator's and the tests' archive writer (`local/consul-simulator/archive-writer.ts`).
  */
-export { createSnapshotVerifier, verifySnapshotStream, DEFAULT_MAX_SMALL_ENTRY_BYTES, type SnapshotVerifier, type SnapshotVerifierOptions, type VerifiedSnapshot } from './verifier';
+export { createSnapshotVerifier, verifySnapshotStream, type SnapshotVerifier, type SnapshotVerifierOptions } from './verifier';
+export {
+  createArchiveVerifier,
+  DEFAULT_INFLATE_CHUNK_BYTES,
+  DEFAULT_MAX_SMALL_ENTRY_BYTES,
+  type ArchiveVerifier,
+  type ArchiveVerifierOptions,
+  type VerifiedSnapshot,
+} from './archive-verifier';
 export type { StateBinSink } from './state-sink';
 export { SNAPSHOT_ARCHIVE_ERROR_CODES, SNAPSHOT_DEFECTS, SnapshotVerificationError, SnapshotVerifyAbortedError, type SnapshotDefect } from './errors';
 export { decodeSnapshotMeta, encodeSnapshotMeta, type SnapshotMeta, type SnapshotServer } from './meta';

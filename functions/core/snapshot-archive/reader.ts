@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { SnapshotMeta } from './meta';
 import { ArchiveDefect, SNAPSHOT_DEFECTS, UNEXPECTED_EOF, type GoReadError } from './errors';
-import type { DecompressedSink } from './gzip';
 import type { StateBinSink } from './state-sink';
+import type { DecompressedSink } from './gzip';
 import { decodeSnapshotMeta } from './meta';
 import { checkSums, goQuote } from './sums';
 import {

@@ -5,8 +5,8 @@
  */
 export interface StateBinSink {
   /**
-   * The next piece of state.bin. The view is valid only during the call: copy what must be kept. A throw stops the
-   * verification with that error.
+   * The next piece of state.bin. The view is valid only during the call (its memory is reused afterwards): copy
+   * what must be kept. A throw stops the verification with that error.
    */
   write(chunk: Uint8Array): void;
   /** state.bin ended; every byte was written. A throw stops the verification with that error. */

@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ArchiveDefect, SnapshotVerificationError, SnapshotVerifyAbortedError } from './errors';
-import type { SnapshotMeta } from './meta';
-import { GoGzipReader } from './gzip';
-import { ConsulArchiveReader } from './reader';
-import type { StateBinSink } from './state-sink';
+import { createArchiveVerifier, type ArchiveVerifier, type ArchiveVerifierOptions, type VerifiedSnapshot } from './archive-verifier';
+import { SnapshotVerifyAbortedError } from './errors';
 
 /**
  * Consul snapshot archives: `gzip(tar(meta.json, state.bin, SHA256SUMS))`, verified exactly as Consul's
@@ -20,22 +16,6 @@ import type { StateBinSink } from './state-sink';
  * random); sparse tar entries are read as plain data.
  */
 
-/** What a successful verification established. */
-export interface VerifiedSnapshot {
-  meta: SnapshotMeta;
-  /** sha256 (hex) of meta.json's bytes, as listed in SHA256SUMS. */
-  metaSha256: string;
-  /** sha256 (hex) of state.bin's bytes, as listed in SHA256SUMS. */
-  stateSha256: string;
-  stateBytes: number;
-  /** sha256 (hex) of the whole archive bytes as received (what S3 stores). */
-  archiveSha256: string;
-  archiveBytes: number;
-}
-
-/** The default cap on the bytes of meta.json and of SHA256SUMS (each ~300 bytes in real archives). */
-export const DEFAULT_MAX_SMALL_ENTRY_BYTES = 1024 * 1024;
-
 /**
  * A pass-through Transform: emits the archive bytes unchanged and verifies them on the fly. Its flush, hence its
  * 'end', completes only after full verification succeeded; on any defect it errors with
@@ -47,19 +27,8 @@ export interface SnapshotVerifier extends Transform {
   readonly result: Promise<VerifiedSnapshot>;
 }
 
-/** Options of {@link createSnapshotVerifier}. */
-export interface SnapshotVerifierOptions {
-  /**
-   * Cap on the bytes of meta.json and of SHA256SUMS, the only entries buffered.
-   * @default 1048576 (1 MiB)
-   */
-  readonly maxSmallEntryBytes?: number;
-  /**
-   * Receives the decompressed state.bin bytes in the same pass (e.g. the state.bin decoder), so they are read once.
-   * @default - none
-   */
-  readonly stateSink?: StateBinSink;
-}
+/** Options of {@link createSnapshotVerifier}: those of {@link createArchiveVerifier}. */
+export type SnapshotVerifierOptions = ArchiveVerifierOptions;
 
 /**
  * Creates a verifier to put in a stream pipeline.
@@ -71,7 +40,7 @@ export interface SnapshotVerifierOptions {
  * const { archiveSha256, meta } = await verifier.result;
  */
 export function createSnapshotVerifier(options: SnapshotVerifierOptions = {}): SnapshotVerifier {
-  return new SnapshotVerifierStream(options.maxSmallEntryBytes ?? DEFAULT_MAX_SMALL_ENTRY_BYTES, options.stateSink);
+  return new SnapshotVerifierStream(createArchiveVerifier(options));
 }
 
 /**
@@ -88,70 +57,30 @@ export async function verifySnapshotStream(source: Readable | AsyncIterable<Uint
 
 class SnapshotVerifierStream extends Transform implements SnapshotVerifier {
   readonly result: Promise<VerifiedSnapshot>;
-  private resolveResult!: (value: VerifiedSnapshot) => void;
-  private rejectResult!: (reason: unknown) => void;
-  private settled = false;
-  private readonly archiveHash = createHash('sha256');
-  private archiveBytes = 0;
-  private readonly reader: ConsulArchiveReader;
-  private readonly gzip: GoGzipReader;
 
-  constructor(maxSmallEntryBytes: number, stateSink: StateBinSink | undefined) {
+  constructor(private readonly verifier: ArchiveVerifier) {
     super();
-    this.result = new Promise<VerifiedSnapshot>((resolve, reject) => {
-      this.resolveResult = resolve;
-      this.rejectResult = reject;
-    });
-    // Consumers that only watch the stream must not get an unhandled rejection; awaiting `result` still throws.
-    this.result.catch(() => undefined);
-    this.reader = new ConsulArchiveReader(maxSmallEntryBytes, stateSink);
-    this.gzip = new GoGzipReader(this.reader);
+    this.result = verifier.result;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (chunk.length === 0) return callback();
-    this.archiveHash.update(chunk);
-    this.archiveBytes += chunk.length;
     this.push(chunk);
-    this.gzip.write(chunk).then(
+    this.verifier.write(chunk).then(
       () => callback(),
-      (err: unknown) => callback(this.fail(err)),
+      (err: unknown) => callback(err as Error),
     );
   }
 
   override _flush(callback: TransformCallback): void {
-    this.gzip
-      .end()
-      .then(() => this.reader.contents())
-      .then(
-        (contents) => {
-          this.settled = true;
-          this.resolveResult({ ...contents, archiveSha256: this.archiveHash.digest('hex'), archiveBytes: this.archiveBytes });
-          callback();
-        },
-        (err: unknown) => callback(this.fail(err)),
-      );
+    this.verifier.end().then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.gzip.destroy();
-    if (!this.settled) this.fail(err ?? new SnapshotVerifyAbortedError());
+    this.verifier.destroy(err ?? new SnapshotVerifyAbortedError());
     callback(err);
-  }
-
-  /** Settles `result` with the error (once) and returns what the stream errors with. */
-  private fail(err: unknown): Error {
-    const error =
-      err instanceof ArchiveDefect
-        ? new SnapshotVerificationError(err.defect, err.consulMessage, err.message)
-        : err instanceof Error
-          ? err
-          : new Error(String(err));
-    this.gzip.destroy();
-    if (!this.settled) {
-      this.settled = true;
-      this.rejectResult(error);
-    }
-    return error;
   }
 }

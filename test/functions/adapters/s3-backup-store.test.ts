@@ -13,98 +13,103 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { BACKUP_TAGS, S3BackupStore } from '../../../functions/adapters/s3-backup-store';
 
 const metadata = { cluster: 'c1', datacenter: 'dc1', consulVersion: '1.17.0', takenAt: '2026-11-21T23:00:00.000Z', raftIndex: '42' };
 const MiB = 1024 * 1024;
 
-function chunks(total: number, failAfter?: number): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (failAfter !== undefined && sent >= failAfter) {
-        this.destroy(new Error('archive failed verification'));
-        return;
-      }
-      if (sent >= total) {
-        this.push(null);
-        return;
-      }
-      const n = Math.min(MiB, total - sent);
-      sent += n;
-      this.push(Buffer.alloc(n, 7));
-    },
-  });
+function sha256Base64(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 describe('S3BackupStore', () => {
   const s3 = mockClient(S3Client);
   beforeEach(() => s3.reset());
 
-  it('streams a large backup as a multipart upload with SHA-256 checksums on every call', async () => {
+  it('uploads each part from the caller\'s buffer with its SHA-256 and completes with every part checksum', async () => {
     // Prepare
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
-    s3.on(UploadPartCommand).resolves({ ETag: '"e"' });
+    s3.on(UploadPartCommand, { PartNumber: 1 }).resolves({ ETag: '"e1"' });
+    s3.on(UploadPartCommand, { PartNumber: 2 }).resolves({ ETag: '"e2"' });
     s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'v1' });
     const store = new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b', partSizeBytes: 5 * MiB });
+    const part1 = Buffer.alloc(5 * MiB, 1);
+    const part2 = Buffer.alloc(1000, 2);
 
     // Act
-    const result = await store.upload({ key: 'k.snap', body: chunks(12 * MiB), metadata });
+    const upload = await store.beginUpload({ key: 'k.snap', metadata });
+    await upload.uploadPart(1, part1);
+    await upload.uploadPart(2, part2);
+    const result = await upload.complete();
 
     // Assess
     expect(result).toEqual({ versionId: 'v1' });
-    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
+    expect(s3.commandCalls(CreateMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Bucket: 'b',
+        Key: 'k.snap',
+        ContentType: 'application/x-gzip',
+        ChecksumAlgorithm: 'SHA256',
+        Metadata: { 'consul-cluster': 'c1', 'consul-datacenter': 'dc1', 'consul-version': '1.17.0', 'taken-at': metadata.takenAt, 'raft-index': '42' },
+      },
+    ]);
+    expect(s3.commandCalls(UploadPartCommand).map((c) => ({ ...c.args[0].input, Body: undefined }))).toEqual([
+      { Bucket: 'b', Key: 'k.snap', UploadId: 'u1', PartNumber: 1, ContentLength: 5 * MiB, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sha256Base64(part1), Body: undefined },
+      { Bucket: 'b', Key: 'k.snap', UploadId: 'u1', PartNumber: 2, ContentLength: 1000, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sha256Base64(part2), Body: undefined },
+    ]);
+    // The part is sent from the caller's buffer, not from a copy.
+    expect(s3.commandCalls(UploadPartCommand)[0].args[0].input.Body).toBe(part1);
+    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, {
       Bucket: 'b',
       Key: 'k.snap',
-      ChecksumAlgorithm: 'SHA256',
-      Metadata: { 'consul-cluster': 'c1', 'consul-datacenter': 'dc1', 'consul-version': '1.17.0', 'taken-at': metadata.takenAt, 'raft-index': '42' },
+      UploadId: 'u1',
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: '"e1"', ChecksumSHA256: sha256Base64(part1) },
+          { PartNumber: 2, ETag: '"e2"', ChecksumSHA256: sha256Base64(part2) },
+        ],
+      },
     });
-    expect(s3).toHaveReceivedCommandTimes(UploadPartCommand, 3);
-    expect(s3).toHaveReceivedCommandWith(UploadPartCommand, { ChecksumAlgorithm: 'SHA256', UploadId: 'u1' });
-    expect(s3).toHaveReceivedCommandTimes(CompleteMultipartUploadCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(AbortMultipartUploadCommand);
   });
 
-  it('uses one PutObject with a SHA-256 checksum for a small backup', async () => {
+  it('stores an archive that fits one part with one SHA-256-checked PutObject', async () => {
     // Prepare
     s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
     const store = new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b' });
+    const bytes = Buffer.alloc(1000, 7);
 
     // Act
-    const result = await store.upload({ key: 'k.snap', body: chunks(1000), metadata });
+    const result = await store.putArchive({ key: 'k.snap', bytes, metadata });
 
     // Assess
     expect(result.versionId).toBe('v2');
-    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { ChecksumAlgorithm: 'SHA256', ContentType: 'application/x-gzip' });
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: 'k.snap', ContentLength: 1000, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sha256Base64(bytes), ContentType: 'application/x-gzip' });
+    expect(s3).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
   });
 
-  it('aborts the multipart upload and never completes it when the body fails', async () => {
+  it('aborts the multipart upload it started, and names the failing operation', async () => {
     // Prepare
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
-    s3.on(UploadPartCommand).resolves({ ETag: '"e"' });
-    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'v1' });
-    const store = new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b', partSizeBytes: 5 * MiB });
-
-    // Act
-    const attempt = store.upload({ key: 'k.snap', body: chunks(20 * MiB, 11 * MiB), metadata });
-
-    // Assess
-    await expect(attempt).rejects.toThrow('archive failed verification');
-    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: 'b', Key: 'k.snap', UploadId: 'u1' });
-    expect(s3).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
-    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
-  });
-
-  it('never uploads a small body that fails before its end', async () => {
-    // Prepare
+    s3.on(UploadPartCommand).rejects(Object.assign(new Error('slow down'), { name: 'SlowDown' }));
+    s3.on(AbortMultipartUploadCommand).resolves({});
     const store = new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b' });
 
     // Act
-    const attempt = store.upload({ key: 'k.snap', body: chunks(3 * MiB, 2 * MiB), metadata });
+    const upload = await store.beginUpload({ key: 'k.snap', metadata });
+    const attempt = upload.uploadPart(1, Buffer.alloc(10));
+    await expect(attempt).rejects.toMatchObject({ code: 'BACKUP_STORE_FAILED', message: expect.stringContaining('S3 UploadPart on bucket b failed: SlowDown') });
+    await upload.abort();
 
     // Assess
-    await expect(attempt).rejects.toThrow('archive failed verification');
-    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: 'b', Key: 'k.snap', UploadId: 'u1' });
+    expect(s3).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
+  });
+
+  it('refuses a part size S3 would refuse', () => {
+    // Act / Assess
+    expect(() => new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b', partSizeBytes: MiB })).toThrow(/at least 5242880/);
   });
 
   it('marks a version verified with its facts as tags', async () => {

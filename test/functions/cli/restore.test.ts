@@ -46,7 +46,9 @@ describe('consul-ops restore', () => {
     { name: 'a --before that is not ISO', argv: [...BASE, '--before', 'yesterday'], stderr: /--before: "yesterday" is not an ISO 8601 time/ },
     { name: 'no --bucket', argv: ['--cluster', 'demo', '--latest'], stderr: /--bucket: is required unless --invoke/ },
     { name: 'an invalid cluster name', argv: ['--bucket', 'b', '--cluster', 'Demo_1', '--latest'], stderr: /--cluster: "Demo_1" is not a valid cluster name/ },
-    { name: 'no --cluster', argv: ['--bucket', 'b', '--latest'], stderr: /required option '--cluster <name>'/ },
+    { name: '--invoke without --cluster or --key', argv: ['--latest', '--invoke', '--function-name', 'f'], stderr: /--cluster: is required with --invoke unless --key names the cluster/ },
+    { name: '--secret-id with --invoke', argv: ['--cluster', 'demo', '--latest', '--invoke', '--function-name', 'f', '--secret-id', 's'], stderr: /are not taken with --invoke/ },
+    { name: 'a --key that is not a backup key', argv: ['--bucket', 'b', '--key', 'snapshots/x.snap'], stderr: /--key: snapshots\/x.snap is not a consul-ops backup key/ },
     { name: '--invoke without --function-name', argv: ['--cluster', 'demo', '--latest', '--invoke'], stderr: /--function-name: is required with --invoke/ },
   ])('exits 2 on $name and sends nothing', async ({ argv, stderr }) => {
     // Prepare
@@ -152,5 +154,40 @@ describe('consul-ops restore', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^consul-ops: restore function restore-demo failed: RESTORE_DC_MISMATCH: the backup is of datacenter dc1, the target is datacenter dc2 — /);
+  });
+
+  it.each([
+    { name: 'the bucket\'s only cluster', argv: ['--bucket', 'b', '--latest', '--yes'], setupMore: () => undefined },
+    { name: 'the cluster the key names', argv: ['--bucket', 'b', '--key', KEY, '--yes'], setupMore: (store: InMemoryBackupStore) => store.put('snapshots/other/x', Buffer.from('x'), {}) },
+  ])('restores without --cluster, taking $name', async ({ argv, setupMore }) => {
+    // Prepare
+    const { run, consul, store } = await setup();
+    setupMore(store);
+
+    // Act
+    const result = await run(...argv, '--json');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ cluster: 'demo', restored: true });
+    expect(consul.restored).toHaveLength(1);
+  });
+
+  it('takes the target\'s datacenter among several clusters, and otherwise names them', async () => {
+    // Prepare: backups of "demo" and of "dc1" (the target's datacenter)
+    const { run, consul, store } = await setup();
+    const dcKey = buildBackupKey({ prefix: 'snapshots', cluster: 'dc1', takenAt: new Date('2026-11-21T12:00:00Z'), raftIndex: 300 });
+    store.put(dcKey, await buildArchive(300), { cluster: 'dc1', datacenter: 'dc1', consulVersion: '1.17.0', takenAt: '2026-11-21T12:00:00.000Z' }, { raftIndex: 300 });
+
+    // Act
+    const byDatacenter = await run('--bucket', 'b', '--latest', '--json');
+    consul.identity = { datacenter: 'dc9', consulVersion: '1.17.0' };
+    const ambiguous = await run('--bucket', 'b', '--latest');
+
+    // Assess
+    expect(JSON.parse(byDatacenter.stdout)).toMatchObject({ cluster: 'dc1', backup: { key: dcKey } });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('the bucket holds backups of 2 clusters under snapshots/ (dc1, demo), none named after the target\'s datacenter dc9');
+    expect(ambiguous.stderr).toContain('Pass --cluster with one of dc1, demo');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `consul-ops rotate-token` against the Secrets Manager fake and the Consul simulator (wire level).
  */
-import { CreateSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { rotateTokenCommand } from '../../../functions/cli/commands/rotate-token';
 import type { CommandSpec } from '../../../functions/cli/command';
 import { main } from '../../../functions/cli/main';
@@ -114,5 +114,92 @@ describe('consul-ops rotate-token', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`Consul token secret ${web.arn} (AWSCURRENT): is not JSON`);
     expect(result.stderr).not.toContain(bare);
+  });
+
+  it('--revoke-now deletes the replaced token once the new one works, naming it, and leaves older retired tokens to their grace period', async () => {
+    // Prepare: a first rotation leaves the original token in its grace period
+    const web = await tokenSecret();
+    const env = { CONSUL_HTTP_TOKEN: sim.managementToken.secretId };
+    await run(['--secret-id', web.arn], env);
+    const leaked = await current(web.arn);
+
+    // Act
+    const result = await run(['--secret-id', web.arn, '--revoke-now'], env);
+
+    // Assess
+    const next = await current(web.arn);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`revoked: deleted token ${leaked.accessorId}`);
+    expect(result.stdout).not.toContain(`revoked: deleted token ${web.accessorId}`);
+    expect(sim.state.getToken(leaked.accessorId)).toBeUndefined();
+    expect(sim.state.getToken(web.accessorId)).toBeDefined();
+    expect(sim.state.findTokenBySecret(next.secretId)?.AccessorID).toBe(next.accessorId);
+    for (const secret of [next.secretId, leaked.secretId, web.secretId]) expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('--revoke-now --revoke-all-retired deletes every retired token and names each one (JSON too)', async () => {
+    // Prepare
+    const web = await tokenSecret();
+    const env = { CONSUL_HTTP_TOKEN: sim.managementToken.secretId };
+    await run(['--secret-id', web.arn], env);
+    const second = await current(web.arn);
+
+    // Act
+    const result = await run(['--secret-id', web.arn, '--revoke-now', '--revoke-all-retired', '--json'], env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const data = JSON.parse(result.stdout);
+    expect(data.revoked).toEqual({ deleted: [web.accessorId, second.accessorId], alreadyDeleted: [] });
+    expect(sim.state.getToken(web.accessorId)).toBeUndefined();
+    expect(sim.state.getToken(second.accessorId)).toBeUndefined();
+    expect(sim.state.getToken(data.accessorId)).toBeDefined();
+  });
+
+  it('revokes the old management token with the new one, so consul-ops keeps working', async () => {
+    // Prepare
+    const mgmt = sim.state.createManagementToken();
+    const mgmtSecret = await sm.send(new CreateSecretCommand({ Name: `consul/demo/mgmt-${(counter += 1)}`, SecretString: JSON.stringify({ accessorId: mgmt.AccessorID, secretId: mgmt.SecretID, cluster: 'demo' }) }));
+    const web = await tokenSecret();
+
+    // Act
+    const revoked = await run(['--secret-id', mgmtSecret.ARN!, '--management-secret-id', mgmtSecret.ARN!, '--revoke-now']);
+    const after = await run(['--secret-id', web.arn, '--management-secret-id', mgmtSecret.ARN!]);
+
+    // Assess
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`revoked: deleted token ${mgmt.AccessorID}`);
+    expect(sim.state.getToken(mgmt.AccessorID)).toBeUndefined();
+    const deletion = sim.requests.find((r) => r.method === 'DELETE' && r.path === `/v1/acl/token/${mgmt.AccessorID}`);
+    expect(deletion?.accessorId).toBe((await current(mgmtSecret.ARN!)).accessorId);
+    expect(after.code).toBe(0);
+    expect(revoked.stdout + revoked.stderr + after.stdout + after.stderr).not.toContain(mgmt.SecretID);
+  });
+
+  it('refuses --revoke-all-retired without --revoke-now, changing nothing', async () => {
+    const web = await tokenSecret();
+    const result = await run(['--secret-id', web.arn, '--revoke-all-retired'], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--revoke-all-retired: needs --revoke-now');
+    expect((await current(web.arn)).accessorId).toBe(web.accessorId);
+  });
+
+  it('prints the exact commands that finish or clear a rotation that failed half-way, and AWSCURRENT keeps working', async () => {
+    // Prepare
+    const web = await tokenSecret();
+    sim.faults.inject({ kind: 'status', status: 500, body: 'injected', method: 'PUT', path: '/v1/acl/token', times: 1 });
+
+    // Act
+    const result = await run(['--secret-id', web.arn], { CONSUL_HTTP_TOKEN: sim.managementToken.secretId });
+
+    // Assess
+    const pending = (await sm.send(new DescribeSecretCommand({ SecretId: web.arn }))).VersionIdsToStages!;
+    const pendingVersion = Object.entries(pending).find(([, stages]) => stages.includes('AWSPENDING'))![0];
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('AWSCURRENT is unchanged and keeps working');
+    expect(result.stderr).toContain(`consul-ops rotate-token --secret-id ${web.arn} --resume`);
+    expect(result.stderr).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${web.arn} --version-stage AWSPENDING --remove-from-version-id ${pendingVersion}`);
+    expect((await current(web.arn)).accessorId).toBe(web.accessorId);
+    expect(sim.state.findTokenBySecret(web.secretId)?.AccessorID).toBe(web.accessorId);
   });
 });

@@ -261,7 +261,10 @@ describe('rotate-token handler', () => {
 
     // Assess: the failed step is logged, nothing was switched, the current token works
     expect(fake.rotationErrors).toHaveLength(1);
-    expect(logLines().filter((l) => l.message === 'rotation step failed' && l.versionId === token).map((l) => l.step)).toEqual([step]);
+    const failed = logLines().filter((l) => l.message === 'rotation step failed' && l.versionId === token);
+    expect(failed.map((l) => l.step)).toEqual([step]);
+    // The exact command that clears the unfinished rotation is logged (and in the report).
+    expect(failed[0].remedy).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${web.arn} --version-stage AWSPENDING --remove-from-version-id ${token}`);
     const name = await nameOf(web.arn);
     expect(metricsOf(name)).toEqual([expect.objectContaining({ service: 'consul-ops-rotate-token', Cluster: 'demo', Secret: name, RotationFailure: 1 })]);
     expect(metricsOf(name)[0]).not.toHaveProperty('RotationSuccess');
@@ -360,13 +363,13 @@ describe('rotate-token handler', () => {
     // Act + Assess: inside the grace period
     offsetMs = 23 * HOUR;
     const early = (await handler({ action: 'sweep' })) as SweepReport;
-    expect(early.results).toEqual([expect.objectContaining({ outcome: 'in-grace', accessorId: web.accessorId })]);
+    expect(early.results).toEqual([expect.objectContaining({ outcome: 'in-grace', deleted: [], waiting: [{ accessorId: web.accessorId, until: expect.any(Date) }] })]);
     expect(await whoIs(web.secretId)).toBe(web.accessorId);
 
     // Act + Assess: after it
     offsetMs = 24 * HOUR + 60_000;
     const late = (await handler({ action: 'sweep' })) as SweepReport;
-    expect(late.results).toEqual([{ secret: web.arn, outcome: 'deleted', accessorId: web.accessorId }]);
+    expect(late.results).toEqual([{ secret: web.arn, outcome: 'deleted', deleted: [web.accessorId], alreadyDeleted: [], waiting: [] }]);
     expect(metricsOf(await nameOf(web.arn))).toHaveLength(1); // the rotation's success; the sweeps emit no metrics
     expect(output.join('')).not.toContain('No application metrics to publish');
     expect(await whoIs(web.secretId)).toBe(404);

@@ -159,7 +159,9 @@ describe('ClusterOps: restore', () => {
 
   it('reads any version under its prefix and writes only new objects (the safety snapshot): no delete', () => {
     expect(policyStatements(template, 'ClusterRestoreFunctionRole')).toEqual([
-      consulSecrets,
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: CA_ARN },
+      // The management token secret: described too, so a restore can act as AWSPREVIOUS when AWSCURRENT is gone.
+      { Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: TOKEN_ARN },
       ...reportStatements('restore'),
       {
         Effect: 'Allow',
@@ -168,6 +170,20 @@ describe('ClusterOps: restore', () => {
       },
       { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Condition: { StringLike: { 's3:prefix': ['snapshots/demo/*'] } }, Resource: BUCKET },
     ]);
+  });
+});
+
+describe('ClusterOps: restore with rotated tokens', () => {
+  const config = defaultConfig();
+  const WEB = secretArnOf('web');
+  config.clusters[0].rotation = { tokens: [{ secretArn: WEB }], gracePeriodHours: 36 };
+  const template = buildTestApp(config).clusterTemplate();
+
+  it('passes the token secrets it reconciles and the grace period, and may describe and read them (never write)', () => {
+    expect(functionBy(template, /manual, verified restore/).Properties.Environment.Variables).toMatchObject({ RESTORE_TOKEN_SECRET_ARNS: WEB, ROTATION_GRACE_PERIOD_HOURS: '36' });
+    const statements = policyStatements(template, 'ClusterRestoreFunctionRole');
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: [TOKEN_ARN, WEB].sort() });
+    expect(JSON.stringify(statements)).not.toMatch(/PutSecretValue|UpdateSecretVersionStage/);
   });
 });
 

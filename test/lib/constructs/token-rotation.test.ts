@@ -43,7 +43,6 @@ describe('deploy config: clusters[].rotation', () => {
     { name: 'nothing to rotate', rotation: {}, problem: 'clusters[0].rotation: expected at least one entry in tokens, or rotateManagementToken: true (leave rotation out to turn it off)' },
     { name: 'the management secret as a token', rotation: { tokens: [{ secretArn: TOKEN_ARN }] }, problem: 'clusters[0].rotation.tokens[0].secretArn: is the management token secret; expected rotateManagementToken: true instead' },
     { name: 'a secret twice', rotation: { tokens: [{ secretArn: WEB }, { secretArn: WEB }] }, problem: `clusters[0].rotation.tokens[1]: rotates ${WEB} again (already rotated by clusters[0].rotation.tokens[0]); a secret has one rotation schedule` },
-    { name: 'a grace period longer than the interval', rotation: { tokens: [{ secretArn: WEB, intervalDays: 1 }], gracePeriodHours: 48 }, problem: 'clusters[0].rotation.tokens[0].intervalDays: expected at least 2 days: rotations must be further apart than gracePeriodHours (48)' },
     { name: 'a typo', rotation: { tokens: [{ secretArn: WEB }], gracePeriodHour: 24 }, problem: 'clusters[0].rotation.gracePeriodHour: unknown field; expected one of: tokens, rotateManagementToken, managementTokenIntervalDays, gracePeriodHours' },
   ])('refuses $name with one clear message', ({ rotation, problem }) => {
     expect(problemsOf(rotation)).toEqual([problem]);

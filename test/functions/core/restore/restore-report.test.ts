@@ -73,4 +73,40 @@ describe('describeRestoreRequest', () => {
   ])('describes %j', (input, expected) => {
     expect(describeRestoreRequest(input)).toBe(expected);
   });
+
+  it('lists the reconciled and re-deleted accessors, and makes each token that cannot be re-created a high finding with its fix command', () => {
+    // Prepare
+    const web = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:consul/prod/web-AbCdEf';
+    const db = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:consul/prod/db-AbCdEf';
+    const fix = `aws secretsmanager get-secret-value --secret-id '${db}' --query SecretString --output text | jq -c '{…}' | curl …`;
+    const result: RestoreResult = {
+      ...RESULT,
+      checks: [...RESULT.checks, { id: 'tokens-after-restore', status: 'fail', detail: '1 re-created, 0 present, 1 failed' }],
+      tokenReconciliation: [
+        { secret: web, role: 'application', accessorId: '11111111-1111-4111-8111-111111111111', outcome: 'recreated', detail: 're-created with the same AccessorID and SecretID and the links of token 22222222-2222-4222-8222-222222222222 (the token it replaced)', redeleted: ['33333333-3333-4333-8333-333333333333'] },
+        { secret: db, role: 'application', accessorId: '44444444-4444-4444-8444-444444444444', outcome: 'failed', detail: 'cannot be re-created: No such ACL policy with ID "55555555-5555-4555-8555-555555555555"', redeleted: [], fixCommand: fix },
+      ],
+    };
+
+    // Act
+    const report = buildRestoreReport({ ...RUN, result });
+
+    // Assess: no generic critical finding for the token check; one high finding per failed secret
+    expect(report.severity).toBe('high');
+    expect(report.findings.map((f) => [f.id, f.severity])).toEqual([
+      [RESTORE_FINDING_IDS.restored, 'high'],
+      [`${RESTORE_FINDING_IDS.tokenFailed}:consul/prod/db`, 'high'],
+    ]);
+    expect(report.findings[1].remedy).toContain(fix);
+    const body = formatNotification(report, { reason: 'event' }).body;
+    expect(body).toContain('Token secret consul/prod/web (application, token 11111111-1111-4111-8111-111111111111): recreated');
+    expect(body).toContain('retired token(s) deleted again: 33333333-3333-4333-8333-333333333333');
+    expect(body).toContain('token 22222222-2222-4222-8222-222222222222 (the token it replaced)');
+  });
+
+  it('lists the preflight of a dry run', () => {
+    const tokens = [{ secret: 'consul/prod/web', role: 'application' as const, accessorId: '11111111-1111-4111-8111-111111111111', status: 'reconcile' as const, detail: 'AWSCURRENT token created after the backup' }];
+    const report = buildRestoreReport({ ...RUN, result: { ...RESULT, restored: false, dryRun: true, notApplied: 'dry run', tokens } });
+    expect(report.summary).toContain('Token secret consul/prod/web (application, token 11111111-1111-4111-8111-111111111111): AWSCURRENT token created after the backup.');
+  });
 });

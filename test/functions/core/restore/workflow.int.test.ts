@@ -62,7 +62,7 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   async function storeTagged(bytes: Buffer, options: { sha?: string; datacenter?: string; index: number }) {
     const key = buildBackupKey({ prefix: 'snapshots', cluster: CLUSTER, takenAt: new Date('2020-01-01T00:00:00Z'), raftIndex: options.index });
     const metadata = { cluster: CLUSTER, datacenter: options.datacenter ?? 'dc1', consulVersion: NEWEST_CONSUL, takenAt: '2020-01-01T00:00:00.000Z', raftIndex: String(options.index) };
-    const { versionId } = await store.upload({ key, body: Readable.from([bytes]), metadata });
+    const { versionId } = await store.putArchive({ key, bytes, metadata });
     await store.markVerified(key, versionId, { sha256: options.sha ?? sha256(bytes), raftIndex: options.index, raftTerm: 2, kind: 'scheduled' });
     return { key, versionId };
   }
@@ -133,17 +133,36 @@ describe('runRestore against the Consul simulator and radosgw', () => {
   it.each([
     { name: 'a defective archive tagged with its own sha256', defect: true, fakeSha: false, code: 'RESTORE_BACKUP_INVALID', message: /hash check failed for "state.bin"/ },
     { name: 'a valid archive tagged with a fake sha256', defect: false, fakeSha: true, code: 'RESTORE_CHECKSUM_MISMATCH', message: /was verified with/ },
-  ])('refuses $name and sends nothing', async ({ defect, fakeSha, code, message }) => {
-    // Prepare
-    const bytes = await buildArchive(5, defect ? { defects: { stateDigest: '00'.repeat(32) } } : {});
+  ])('refuses $name: Consul never receives the complete archive and restores nothing', async ({ defect, fakeSha, code, message }) => {
+    // Prepare: large enough to arrive from S3 in many chunks, so most of it is sent before the verdict
+    const bytes = await buildArchive(5, { stateBytes: 6 * 1024 * 1024, ...(defect ? { defects: { stateDigest: '00'.repeat(32) } } : {}) });
     const { key, versionId } = await storeTagged(bytes, { index: 5, sha: fakeSha ? 'ab'.repeat(32) : undefined });
     const puts = snapshotPuts();
+    const restores = sim.state.restores.length;
 
     // Act
     const attempt = runRestore(deps(), input({ selector: { key, versionId }, dryRun: false, confirm: CLUSTER, skipSafetySnapshot: true }));
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    expect(snapshotPuts()).toBeLessThanOrEqual(puts + 1);
+    expect(sim.state.restores.length).toBe(restores);
+  });
+
+  it.each([
+    { name: 'a defective archive tagged with its own sha256', defect: true, fakeSha: false, code: 'RESTORE_BACKUP_INVALID' },
+    { name: 'a valid archive tagged with a fake sha256', defect: false, fakeSha: true, code: 'RESTORE_CHECKSUM_MISMATCH' },
+  ])('refuses $name in a dry run, sending nothing', async ({ defect, fakeSha, code }) => {
+    // Prepare
+    const bytes = await buildArchive(5, defect ? { defects: { stateDigest: '00'.repeat(32) } } : {});
+    const { key, versionId } = await storeTagged(bytes, { index: 5, sha: fakeSha ? 'ab'.repeat(32) : undefined });
+    const puts = snapshotPuts();
+
+    // Act
+    const attempt = runRestore(deps(), input({ selector: { key, versionId } }));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code, message: expect.stringMatching(/nothing was sent to Consul/) });
     expect(snapshotPuts()).toBe(puts);
   });
 

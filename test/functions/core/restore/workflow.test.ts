@@ -130,7 +130,8 @@ describe('planRestore', () => {
 
 describe('runRestore refusals', () => {
   type Setup = (f: Fixture) => Promise<Partial<RestoreInput> | void> | Partial<RestoreInput> | void;
-  const scenarios: { name: string; setup: Setup; code: string; remedy?: RegExp; message?: RegExp }[] = [
+  /** `partial`: the archive itself is bad, which the one-pass send finds while sending; Consul never gets its end. */
+  const scenarios: { name: string; setup: Setup; code: string; remedy?: RegExp; message?: RegExp; partial?: boolean }[] = [
     {
       name: 'an unverified object',
       setup: () => ({ selector: { key: keyAt('2026-11-21T13:00:00Z', 300) } }),
@@ -183,7 +184,8 @@ describe('runRestore refusals', () => {
         store.put(key, bytes, META, { raftIndex: 400 });
       },
       code: 'RESTORE_BACKUP_INVALID',
-      message: /hash check failed for "state.bin".*nothing was sent/,
+      message: /hash check failed for "state.bin".*cut off before its last bytes/,
+      partial: true,
     },
     {
       name: 'a truncated archive tagged verified with the sha of the full one',
@@ -194,6 +196,7 @@ describe('runRestore refusals', () => {
       },
       code: 'RESTORE_BACKUP_INVALID',
       message: /unexpected EOF/,
+      partial: true,
     },
     {
       name: 'a valid archive whose sha256 differs from the recorded one',
@@ -202,6 +205,8 @@ describe('runRestore refusals', () => {
         store.put(key, await buildArchive(400), META, { raftIndex: 400, sha256: 'ab'.repeat(32) });
       },
       code: 'RESTORE_CHECKSUM_MISMATCH',
+      message: /cut off before its last bytes/,
+      partial: true,
     },
     {
       name: 'another datacenter',
@@ -245,7 +250,7 @@ describe('runRestore refusals', () => {
     },
   ];
 
-  it.each(scenarios)('refuses $name ($code) and sends nothing', async ({ setup, code, remedy, message }) => {
+  it.each(scenarios.filter((s) => !s.partial))('refuses $name ($code) and sends nothing', async ({ setup, code, remedy, message }) => {
     // Prepare
     const f = await fixture();
     const extra = (await setup(f)) ?? {};
@@ -259,6 +264,37 @@ describe('runRestore refusals', () => {
     expect(err.code).toBe(code);
     if (remedy) expect(err.remedy).toMatch(remedy);
     if (message) expect(err.message).toMatch(message);
+    expect(f.consul.restoreCalls).toBe(0);
+  });
+
+  it.each(scenarios.filter((s) => s.partial))('refuses $name ($code) and never sends the complete archive', async ({ setup, code, message }) => {
+    // Prepare
+    const f = await fixture();
+    const extra = { skipSafetySnapshot: true, ...((await setup(f)) ?? {}) };
+    const stored = [...f.store.objects.values()].map((v) => v.at(-1)).find((v) => v?.metadata.takenAt === undefined && v?.facts?.raftIndex === 400);
+
+    // Act
+    const err = (await runRestore(f.deps, input({ ...APPLY, ...extra })).catch((e: unknown) => e)) as ConsulOpsError;
+
+    // Assess
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message as RegExp);
+    expect(f.consul.restoreCalls).toBe(1);
+    expect(f.consul.restored).toEqual([]);
+    expect(f.consul.received[0]).toBeLessThan(stored?.bytes.length ?? 0);
+  });
+
+  it.each(scenarios.filter((s) => s.partial))('refuses $name ($code) in a dry run before anything is sent', async ({ setup, code }) => {
+    // Prepare
+    const f = await fixture();
+    const extra = (await setup(f)) ?? {};
+
+    // Act
+    const err = (await planRestore(f.deps, input(extra)).catch((e: unknown) => e)) as ConsulOpsError;
+
+    // Assess
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(/nothing was sent to Consul/);
     expect(f.consul.restoreCalls).toBe(0);
   });
 });
@@ -318,12 +354,14 @@ describe('runRestore', () => {
       backup: { key: newest.key, versionId: newest.versionId, consulIndex: 200 },
       summary: expect.stringMatching(/^restored /),
     });
-    expect(result.durations).toEqual({ verifyMs: 1000, safetyMs: expect.any(Number), restoreMs: expect.any(Number) });
+    // Verified while it was sent: no verify-only pass.
+    expect(result.durations).toEqual({ verifyMs: 0, safetyMs: expect.any(Number), restoreMs: expect.any(Number) });
+    expect(result.checks.find((c) => c.id === 'archive')).toMatchObject({ status: 'pass', detail: expect.stringContaining(`sha256 ${sha256(newest.bytes)} as recorded`) });
     expect(result.checks.slice(-2).map((c) => [c.id, c.status])).toEqual([
       ['safety-snapshot', 'pass'],
       ['leader-after-restore', 'pass'],
     ]);
-    expect(new Set(progress)).toEqual(new Set(['verify', 'safety', 'send']));
+    expect(new Set(progress)).toEqual(new Set(['safety', 'send']));
   });
 
   it('skips the safety snapshot when asked', async () => {
@@ -339,19 +377,16 @@ describe('runRestore', () => {
     expect(consul.restored).toHaveLength(1);
   });
 
-  it('never ends the upload when the second read returns other bytes than the verified ones', async () => {
+  it('reads the stored version once when it applies a restore', async () => {
     // Prepare
-    const { deps, consul, store } = await fixture();
-    const other = await buildArchive(777);
-    store.onOpen = (_key, _version, bytes, count) => (count === 1 ? bytes : other);
+    const { deps, consul, store, newest } = await fixture();
 
     // Act
-    const attempt = runRestore(deps, input({ ...APPLY, skipSafetySnapshot: true }));
+    await runRestore(deps, input({ ...APPLY, skipSafetySnapshot: true }));
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ code: 'RESTORE_FAILED', context: expect.objectContaining({ causeCode: 'RESTORE_CHECKSUM_MISMATCH' }) });
-    expect(consul.restoreCalls).toBe(1);
-    expect(consul.restored).toHaveLength(0);
+    expect(store.openCount).toBe(1);
+    expect(consul.restored.map(sha256)).toEqual([sha256(newest.bytes)]);
   });
 
   it("surfaces Consul's rejection text and names the safety snapshot", async () => {

@@ -49,7 +49,7 @@ describe('buildSweepReport', () => {
     const report = buildSweepReport(
       'prod',
       {
-        results: [{ secret: ARN, outcome: 'deleted', accessorId: OLD }],
+        results: [{ secret: ARN, outcome: 'deleted', deleted: [OLD], alreadyDeleted: [], waiting: [] }],
         failures: [{ secret: 'consul/prod/db', error: { code: 'CONSUL_PERMISSION_DENIED', message: 'lacks acl:write', remedy: 'grant it', context: {} } }],
       },
       new Error('sweep failed'),
@@ -58,6 +58,6 @@ describe('buildSweepReport', () => {
 
     // Assess
     expect(report).toMatchObject({ scope: SWEEP_SCOPE, severity: 'high', outcome: 'failed', findings: [expect.objectContaining({ id: `${ROTATION_FINDING_IDS.sweepFailed}:consul/prod/db` })] });
-    expect(formatNotification(report).body).toContain(`1 rotated-out token(s) deleted (${OLD})`);
+    expect(formatNotification(report).body).toContain(`1 retired token(s) deleted (${OLD})`);
   });
 });

@@ -7,14 +7,17 @@ const VALID = { accessorId: ACCESSOR, secretId: SECRET, cluster: 'prod-east' };
 describe('parseRotationSecret', () => {
   it('reads a full value and writes it back in schema order', () => {
     // Prepare
-    const value = { description: 'web', createdAt: '2026-05-01T10:00:00Z', previousRotatedAt: '2026-05-01T10:00:00Z', previousAccessorId: '11111111-1111-4111-8111-111111111111', ...VALID };
+    const retired = [{ deleteAfter: '2026-05-02T10:00:00.000Z', accessorId: '11111111-1111-4111-8111-111111111111' }];
+    const value = { description: 'web', createdAt: '2026-05-01T10:00:00Z', retired, previousRotatedAt: '2026-05-01T10:00:00Z', previousAccessorId: '11111111-1111-4111-8111-111111111111', ...VALID };
 
     // Act
     const parsed = parseRotationSecret(JSON.stringify(value), 'consul/prod/web', 'AWSCURRENT');
 
     // Assess
     expect(parsed).toEqual(value);
-    expect(Object.keys(JSON.parse(serializeRotationSecret(parsed)))).toEqual(['accessorId', 'secretId', 'cluster', 'previousAccessorId', 'previousRotatedAt', 'createdAt', 'description']);
+    const written = JSON.parse(serializeRotationSecret(parsed));
+    expect(Object.keys(written)).toEqual(['accessorId', 'secretId', 'cluster', 'previousAccessorId', 'previousRotatedAt', 'retired', 'createdAt', 'description']);
+    expect(written.retired).toEqual([{ accessorId: '11111111-1111-4111-8111-111111111111', deleteAfter: '2026-05-02T10:00:00.000Z' }]);
   });
 
   it.each([
@@ -28,6 +31,11 @@ describe('parseRotationSecret', () => {
     { name: 'a previous accessor without time', value: JSON.stringify({ ...VALID, previousAccessorId: ACCESSOR.replace('6a', '7a') }), problem: '"previousAccessorId" needs previousAccessorId and previousRotatedAt together' },
     { name: 'a bad time', value: JSON.stringify({ ...VALID, createdAt: 'yesterday' }), problem: '"createdAt" is not an ISO 8601 time' },
     { name: 'an unknown field', value: JSON.stringify({ ...VALID, consulAddr: 'https://x' }), problem: '"consulAddr" is not a known field' },
+    { name: 'a ledger that is not a list', value: JSON.stringify({ ...VALID, retired: {} }), problem: '"retired" is not a list of {"accessorId", "deleteAfter"}' },
+    { name: 'a ledger entry with an extra field', value: JSON.stringify({ ...VALID, retired: [{ accessorId: ACCESSOR.replace('6a', '7a'), deleteAfter: '2026-05-02T10:00:00Z', secretId: SECRET }] }), problem: '"retired" [0] is not an object {"accessorId", "deleteAfter"}' },
+    { name: 'a ledger entry with a bad time', value: JSON.stringify({ ...VALID, retired: [{ accessorId: ACCESSOR.replace('6a', '7a'), deleteAfter: 'soon' }] }), problem: '"retired" [0] deleteAfter is not an ISO 8601 time' },
+    { name: 'a ledger naming a token twice', value: JSON.stringify({ ...VALID, retired: [1, 2].map(() => ({ accessorId: ACCESSOR.replace('6a', '7a'), deleteAfter: '2026-05-02T10:00:00Z' })) }), problem: '"retired" [1] lists accessorId' },
+    { name: 'a ledger naming the current token', value: JSON.stringify({ ...VALID, retired: [{ accessorId: ACCESSOR, deleteAfter: '2026-05-02T10:00:00Z' }] }), problem: '"retired" names the current token itself' },
     { name: 'a secret pasted as a key', value: JSON.stringify({ ...VALID, [SECRET]: true }), problem: '"(unnamed)" is not a known field' },
   ])('refuses $name without echoing the value', ({ value, problem }) => {
     // Act

@@ -1,51 +1,7 @@
-import { isErrorCode, type ConsulOpsError } from '../../../../functions/core/shared/errors';
-import { STAGE, type RotationDeps, type RotationSettings } from '../../../../functions/core/rotation/ports';
-import { parseRotationSecret } from '../../../../functions/core/rotation/secret-value';
-import { findUnfinishedRotation, rotateNow, ROTATION_STEPS, runRotationStep, type RotationStep } from '../../../../functions/core/rotation/steps';
-import { planPreviousTokenDeletion, sweepPreviousToken } from '../../../../functions/core/rotation/sweep';
-import { InMemoryConsul, InMemorySecrets, links } from '../../../helpers/in-memory-rotation';
-
-const HOUR = 3_600_000;
-const NOW = new Date('2026-05-01T10:00:00.000Z');
-const SETTINGS: RotationSettings = { cluster: 'demo', gracePeriodMs: 24 * HOUR };
-const OLD = { accessorId: 'aaaaaaaa-0000-4000-8000-000000000001', secretId: 'bbbbbbbb-0000-4000-8000-000000000001' };
-const OLD_LINKS = links(['p1'], { roles: [{ id: 'r1' }], serviceIdentities: [{ serviceName: 'web', datacenters: ['dc1'] }], nodeIdentities: [{ nodeName: 'n1', datacenter: 'dc1' }] });
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-interface Fixture {
-  readonly secrets: InMemorySecrets;
-  readonly consul: InMemoryConsul;
-  readonly deps: RotationDeps;
-  readonly arn: string;
-  setClock(date: Date): void;
-}
-
-function fixture(value: Record<string, unknown> = { ...OLD, cluster: 'demo', description: 'web frontend' }, opts: { rotationEnabled?: boolean } = {}): Fixture {
-  const secrets = new InMemorySecrets();
-  const consul = new InMemoryConsul();
-  consul.add(OLD.accessorId, OLD.secretId, OLD_LINKS);
-  const arn = secrets.create('consul/demo/web', JSON.stringify(value), opts);
-  let clock = NOW;
-  let n = 0;
-  const deps: RotationDeps = { secrets, consul, now: () => clock, newUuid: () => uuid(++n) };
-  return { secrets, consul, deps, arn, setClock: (d) => (clock = d) };
-}
-
-async function rotate(f: Fixture, versionId: string, settings: RotationSettings = SETTINGS): Promise<void> {
-  f.secrets.startRotation(f.arn, versionId);
-  for (const step of ROTATION_STEPS) await runRotationStep(f.deps, step, f.arn, versionId, settings);
-}
-
-const current = (f: Fixture) => parseRotationSecret(f.secrets.valueAt(f.arn, STAGE.current), f.arn, 'test');
-
-async function codeOf(promise: Promise<unknown>): Promise<ConsulOpsError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ConsulOpsError;
-  }
-  throw new Error('expected a rejection');
-}
+import { STAGE } from '../../../../functions/core/rotation/ports';
+import { findUnfinishedRotation, ROTATION_STEPS, runRotationStep, type RotationStep } from '../../../../functions/core/rotation/steps';
+import { links } from '../../../helpers/in-memory-rotation';
+import { currentValue as current, HOUR, NOW, OLD, OLD_LINKS, rejectionOf as codeOf, rotate, rotationFixture as fixture, SETTINGS, uuid, type RotationFixture as Fixture } from '../../../helpers/rotation-fixture';
 
 describe('runRotationStep', () => {
   it('mints a new token with the same links, makes it AWSCURRENT and keeps the old one valid as AWSPREVIOUS', async () => {
@@ -59,9 +15,10 @@ describe('runRotationStep', () => {
     const next = current(f);
     expect(next).toEqual({
       accessorId: uuid(1), secretId: uuid(2), cluster: 'demo', previousAccessorId: OLD.accessorId,
-      previousRotatedAt: NOW.toISOString(), createdAt: NOW.toISOString(), description: 'web frontend',
+      previousRotatedAt: NOW.toISOString(), retired: [{ accessorId: OLD.accessorId, deleteAfter: new Date(NOW.getTime() + 24 * HOUR).toISOString() }],
+      createdAt: NOW.toISOString(), description: 'web frontend',
     });
-    expect(f.consul.tokens.get(uuid(1))).toEqual({ secretId: uuid(2), description: 'rotated-by=consul-ops ver=v1', links: OLD_LINKS });
+    expect(f.consul.tokens.get(uuid(1))).toEqual({ secretId: uuid(2), description: 'rotated-by=consul-ops ver=v1', links: OLD_LINKS, createTime: NOW.toISOString() });
     expect(f.consul.tokens.has(OLD.accessorId)).toBe(true);
     expect(JSON.parse(f.secrets.valueAt(f.arn, STAGE.previous)!).accessorId).toBe(OLD.accessorId);
     expect(findUnfinishedRotation(await f.secrets.describe(f.arn))).toBeUndefined();
@@ -273,94 +230,121 @@ describe('runRotationStep', () => {
   });
 });
 
-describe('planPreviousTokenDeletion', () => {
-  const value = { ...OLD, cluster: 'demo', previousAccessorId: 'dddddddd-0000-4000-8000-000000000001', previousRotatedAt: NOW.toISOString() };
+
+describe('what the new token keeps', () => {
+  const TEMPLATED = links(['p1'], { templatedPolicies: [{ templateName: 'builtin/service', name: 'web', datacenters: ['dc1'] }, { templateName: 'builtin/dns' }] });
+
+  it('copies templated policies to the new token and testSecret compares them', async () => {
+    // Prepare
+    const f = fixture();
+    f.consul.add(OLD.accessorId, OLD.secretId, TEMPLATED);
+
+    // Act
+    await rotate(f, 'v1');
+
+    // Assess
+    expect(f.consul.tokens.get(current(f).accessorId)?.links).toEqual(TEMPLATED);
+  });
+
   it.each([
-    { name: 'no previous token', current: { ...OLD, cluster: 'demo' }, last: undefined, now: NOW, plan: { action: 'none' } },
-    { name: 'inside the grace period', current: value, last: undefined, now: new Date(NOW.getTime() + 23 * HOUR), plan: { action: 'wait', accessorId: value.previousAccessorId, until: new Date(NOW.getTime() + 24 * HOUR) } },
-    { name: 'after the grace period', current: value, last: undefined, now: new Date(NOW.getTime() + 24 * HOUR), plan: { action: 'delete', accessorId: value.previousAccessorId, graceEndedAt: new Date(NOW.getTime() + 24 * HOUR) } },
-    { name: 'a rotation that finished late', current: value, last: new Date(NOW.getTime() + 5 * HOUR), now: new Date(NOW.getTime() + 25 * HOUR), plan: { action: 'wait', accessorId: value.previousAccessorId, until: new Date(NOW.getTime() + 29 * HOUR) } },
-  ])('plans $plan.action for $name', ({ current: c, last, now, plan }) => {
-    expect(planPreviousTokenDeletion(c, last, 24 * HOUR, now)).toEqual(plan);
-  });
-});
-
-describe('deleting the previous token', () => {
-  it('refuses a new rotation inside the grace period and deletes the old token after it, never in the same rotation', async () => {
+    { name: 'a templated policy is missing', links: links(['p1'], { templatedPolicies: [{ templateName: 'builtin/dns' }] }), problem: /templated policies: missing builtin\/service\(web\)@dc1/ },
+    { name: 'its variable differs', links: links(['p1'], { templatedPolicies: [{ templateName: 'builtin/service', name: 'api', datacenters: ['dc1'] }, { templateName: 'builtin/dns' }] }), problem: /missing builtin\/service\(web\)@dc1; templated policies: unexpected builtin\/service\(api\)@dc1/ },
+  ])('testSecret fails when $name', async ({ links: tampered, problem }) => {
     // Prepare
     const f = fixture();
-    await rotate(f, 'v1');
-    expect(f.consul.tokens.has(OLD.accessorId)).toBe(true);
-    f.setClock(new Date(NOW.getTime() + 23 * HOUR));
-    f.secrets.startRotation(f.arn, 'v2');
-
-    // Act + Assess: inside the grace period
-    const refused = await codeOf(runRotationStep(f.deps, 'createSecret', f.arn, 'v2', SETTINGS));
-    expect(refused.code).toBe('ROTATION_GRACE_NOT_ELAPSED');
-    expect(f.consul.tokens.has(OLD.accessorId)).toBe(true);
-
-    // Act + Assess: Secrets Manager reattempts after the grace period
-    f.setClock(new Date(NOW.getTime() + 24 * HOUR));
-    const created = await runRotationStep(f.deps, 'createSecret', f.arn, 'v2', SETTINGS);
-    expect(created.previousTokenCleanup).toEqual({ secret: f.arn, outcome: 'deleted', accessorId: OLD.accessorId });
-    expect(f.consul.tokens.has(OLD.accessorId)).toBe(false);
-    expect(f.consul.tokens.has(uuid(1))).toBe(true);
-  });
-
-  it('lets a rotation start when the previous token was deleted by hand', async () => {
-    const f = fixture();
-    await rotate(f, 'v1');
-    f.consul.tokens.delete(OLD.accessorId);
-    f.secrets.startRotation(f.arn, 'v2');
-    const created = await runRotationStep(f.deps, 'createSecret', f.arn, 'v2', SETTINGS);
-    expect(created.previousTokenCleanup?.outcome).toBe('already-deleted');
-  });
-
-  it('keeps the previous token when the current one does not work', async () => {
-    // Prepare
-    const f = fixture();
-    await rotate(f, 'v1');
-    f.consul.tokens.delete(uuid(1));
-    f.setClock(new Date(NOW.getTime() + 48 * HOUR));
-
-    // Act
-    const err = await codeOf(sweepPreviousToken(f.deps, f.arn, SETTINGS));
-
-    // Assess
-    expect(err.code).toBe('ROTATION_CURRENT_TOKEN_BROKEN');
-    expect(f.consul.tokens.has(OLD.accessorId)).toBe(true);
-  });
-});
-
-describe('rotateNow', () => {
-  it('opens and completes a rotation itself, even with rotation off', async () => {
-    // Prepare
-    const f = fixture(undefined, { rotationEnabled: false });
-
-    // Act
-    const result = await rotateNow(f.deps, 'consul/demo/web', SETTINGS);
-
-    // Assess
-    expect(result).toMatchObject({ secret: f.arn, versionId: uuid(1), accessorId: uuid(2), previousAccessorId: OLD.accessorId, resumed: false });
-    expect(result.steps.map((s) => s.outcome)).toEqual(['pending-stored', 'token-created', 'tested', 'finished']);
-    expect(current(f).accessorId).toBe(uuid(2));
-  });
-
-  it('refuses a second rotation while one is unfinished, naming the command that clears it, and --resume finishes it', async () => {
-    // Prepare
-    const f = fixture();
+    f.consul.add(OLD.accessorId, OLD.secretId, TEMPLATED);
     f.secrets.startRotation(f.arn, 'v1');
     await runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS);
+    await runRotationStep(f.deps, 'setSecret', f.arn, 'v1', SETTINGS);
+    f.consul.tokens.get(uuid(1))!.links = tampered;
 
     // Act
-    const err = await codeOf(rotateNow(f.deps, f.arn, SETTINGS));
-    const resumed = await rotateNow(f.deps, f.arn, SETTINGS, { resume: true });
+    const err = await codeOf(runRotationStep(f.deps, 'testSecret', f.arn, 'v1', SETTINGS));
 
     // Assess
-    expect(isErrorCode(err, 'ROTATION_IN_PROGRESS')).toBe(true);
-    expect(err.remedy).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${f.arn} --version-stage AWSPENDING --remove-from-version-id v1`);
-    expect(err.remedy).toContain(`consul acl token delete -accessor-id ${uuid(1)}`);
-    expect(resumed).toMatchObject({ versionId: 'v1', accessorId: uuid(1), resumed: true });
-    expect(current(f).accessorId).toBe(uuid(1));
+    expect(err.code).toBe('TOKEN_TEST_FAILED');
+    expect(err.message).toMatch(problem);
+    expect(current(f).accessorId).toBe(OLD.accessorId);
+  });
+
+  it.each([
+    { name: 'the same lifetime', lifetimeMs: 8 * HOUR, expected: 8 * HOUR },
+    { name: 'Consul\'s minimum for a shorter one', lifetimeMs: 30_000, expected: 60_000 },
+    { name: 'Consul\'s maximum for a longer one', lifetimeMs: 48 * HOUR, expected: 24 * HOUR },
+  ])('gives the replacement of an expiring token $name', async ({ lifetimeMs, expected }) => {
+    // Prepare: the current token was created an hour ago
+    const f = fixture();
+    const created = new Date(NOW.getTime() - HOUR);
+    f.consul.add(OLD.accessorId, OLD.secretId, OLD_LINKS, { createTime: created.toISOString(), expirationTime: new Date(created.getTime() + lifetimeMs).toISOString() });
+
+    // Act
+    await rotate(f, 'v1');
+
+    // Assess
+    const next = f.consul.tokens.get(current(f).accessorId)!;
+    expect(Date.parse(next.expirationTime!) - Date.parse(next.createTime!)).toBe(expected);
+  });
+
+  it('testSecret fails when the new token does not expire like the old one', async () => {
+    // Prepare
+    const f = fixture();
+    f.consul.add(OLD.accessorId, OLD.secretId, OLD_LINKS, { createTime: NOW.toISOString(), expirationTime: new Date(NOW.getTime() + 8 * HOUR).toISOString() });
+    f.secrets.startRotation(f.arn, 'v1');
+    await runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS);
+    await runRotationStep(f.deps, 'setSecret', f.arn, 'v1', SETTINGS);
+    delete f.consul.tokens.get(uuid(1))!.expirationTime;
+
+    // Act
+    const err = await codeOf(runRotationStep(f.deps, 'testSecret', f.arn, 'v1', SETTINGS));
+
+    // Assess
+    expect(err.message).toContain('expiration: expected a lifetime of 28800 s, got none');
+  });
+});
+
+describe('testSecret while ACL replication lags', () => {
+  async function untilTest(f: Fixture) {
+    f.secrets.startRotation(f.arn, 'v1');
+    await runRotationStep(f.deps, 'createSecret', f.arn, 'v1', SETTINGS);
+    await runRotationStep(f.deps, 'setSecret', f.arn, 'v1', SETTINGS);
+  }
+
+  it('retries GET /v1/acl/token/self with a doubling backoff until the token has replicated', async () => {
+    // Prepare
+    const f = fixture();
+    await untilTest(f);
+    f.consul.selfMisses = 3;
+
+    // Act
+    const result = await runRotationStep(f.deps, 'testSecret', f.arn, 'v1', SETTINGS);
+
+    // Assess
+    expect(result.outcome).toBe('tested');
+    expect(f.sleeps).toEqual([500, 1000, 2000]);
+  });
+
+  it('gives up after 30 seconds, saying replication may be lagging, and switches nothing', async () => {
+    // Prepare
+    const f = fixture();
+    await untilTest(f);
+    f.consul.selfMisses = Number.POSITIVE_INFINITY;
+
+    // Act
+    const err = await codeOf(runRotationStep(f.deps, 'testSecret', f.arn, 'v1', SETTINGS));
+
+    // Assess
+    expect(f.sleeps).toEqual([500, 1000, 2000, 4000, 8000, 8000, 6500]);
+    expect(f.sleeps.reduce((a, b) => a + b, 0)).toBe(30_000);
+    expect(err.code).toBe('TOKEN_TEST_FAILED');
+    expect(err.message).toContain('Consul does not know the pending SecretID after 8 attempt(s) over 30 s: ACL replication may be lagging');
+    expect(current(f).accessorId).toBe(OLD.accessorId);
+  });
+
+  it('waits as long as the settings say', async () => {
+    const f = fixture();
+    await untilTest(f);
+    f.consul.selfMisses = Number.POSITIVE_INFINITY;
+    await codeOf(runRotationStep(f.deps, 'testSecret', f.arn, 'v1', { ...SETTINGS, replicationWaitMs: 2_000 }));
+    expect(f.sleeps).toEqual([500, 1000, 500]);
   });
 });
