@@ -90,7 +90,7 @@ async function run(): Promise<void> {
     for (const m of await mails()) printMail(m, false);
 
     step(10, 'What went, and the keys back without rolling the cluster back: consul-ops diff, restore-kv, ack-drop');
-    out(await runCli(['diff', '--bucket', stack.bucket, backup.key, next.backup.key], operator));
+    out(await runCli(['diff', '--bucket', stack.bucket, backup.key, next.backup.key, '--max-listed', '5'], operator));
     out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/'], operator));
     out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/', '--yes'], operator));
     out(await runCli(['ack-drop', '--bucket', stack.bucket, '--cluster', CLUSTER], operator));

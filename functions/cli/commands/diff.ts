@@ -2,10 +2,12 @@ import type { CommandSpec, CommonOptions } from '../command';
 import { InvalidInputError } from '../../core/shared/errors';
 import { diffSnapshotContents, formatSnapshotDiff, snapshotDiffToJson, type SnapshotContents } from '../../core/snapshot-contents';
 import { decodeSnapshotInput, parseSnapshotInput } from '../snapshot-input';
+import { integerFlag } from '../wiring';
 
 interface DiffOptions extends CommonOptions {
   readonly bucket?: string;
   readonly showValues?: boolean;
+  readonly maxListed: number;
 }
 
 /**
@@ -21,7 +23,8 @@ export const diffCommand: CommandSpec<DiffOptions> = {
       .argument('<a>', 'the older snapshot: a file, s3://bucket/key[?versionId=V], or a key with --bucket')
       .argument('<b>', 'the newer snapshot, the same way')
       .option('--bucket <name>', 'the bucket of keys given without s3://')
-      .option('--show-values', 'print the values of added, removed and changed KV keys (they may be secrets)'),
+      .option('--show-values', 'print the values of added, removed and changed KV keys (they may be secrets)')
+      .option('--max-listed <n>', 'text: lines per kind of change (added, removed, changed) of each section; 0 lists all (--json always does)', integerFlag('--max-listed'), 50),
   async run(options, context, args) {
     const [a, b] = args;
     if (a === undefined || b === undefined) throw new InvalidInputError('A B', 'two snapshots are required', 'consul-ops diff before.snap after.snap');
@@ -36,6 +39,7 @@ export const diffCommand: CommandSpec<DiffOptions> = {
     const after = await contentsOf(b, 'B');
     const diff = diffSnapshotContents(before, after);
     const format = { showValues: options.showValues === true };
-    return { data: snapshotDiffToJson(diff, format), text: formatSnapshotDiff(diff, format) };
+    const text = formatSnapshotDiff(diff, { ...format, ...(options.maxListed > 0 ? { maxListed: options.maxListed } : {}) });
+    return { data: snapshotDiffToJson(diff, format), text };
   },
 };
