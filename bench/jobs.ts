@@ -5,7 +5,7 @@
 import type { LocalS3Endpoint } from '../local/radosgw';
 
 /** The measured configurations run by the Node worker (peer tools are run by `bench/peers.ts`). */
-export const JOB_MODES = ['backup-baseline', 'backup-consul-ops', 'backup-consul-ops-sink', 'restore-baseline', 'restore-consul-ops'] as const;
+export const JOB_MODES = ['backup-baseline', 'backup-consul-ops', 'backup-consul-ops-no-decode', 'restore-baseline', 'restore-consul-ops'] as const;
 /** One of {@link JOB_MODES}. */
 export type JobMode = (typeof JOB_MODES)[number];
 

@@ -25,7 +25,7 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --sizes 256,1024] [-
   --bundles-only   only bundle sizes and module-load times (no radosgw, no simulator)
   --profile        write a CPU profile (.cpuprofile) of every measured run to bench/results/profiles/
 Each size is benchmarked with a realistic (compressible, gzip level 6) and an incompressible archive; the peers,
-the sink hook, the one-core runs and the restores use the largest size.
+the backup without the decoder, the one-core runs and the restores use the largest size.
   --synth-only     only cdk synth of 1, 10 and 100 clusters (time, largest stack's resource count)`;
 
 /** Parses argv (after the script name); throws with {@link USAGE} on bad input. */

@@ -162,8 +162,13 @@ cmd_start() {
     [ "$tries" -lt 20 ] || die "ceph osd create failed; see $log/setup.log"
     sleep 1
   done
-  "${ceph[@]}" osd crush add "osd.$id" 1.0 root=default host=localhost >>"$log/setup.log" 2>&1 \
-    || die "ceph osd crush add failed; see $log/setup.log"
+  # The same mon hiccup can hit the next command too (seen on a machine with a load of 40).
+  tries=0
+  until "${ceph[@]}" osd crush add "osd.$id" 1.0 root=default host=localhost >>"$log/setup.log" 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 20 ] || die "ceph osd crush add failed; see $log/setup.log"
+    sleep 1
+  done
   mkdir -p "$dir/osd/ceph-$id"
   ceph-osd -c "$conf" -i "$id" --mkfs >>"$log/setup.log" 2>&1 || die "ceph-osd --mkfs failed; see $log/osd.$id.log"
   ceph-osd -c "$conf" -i "$id" >>"$log/setup.log" 2>&1 || die "ceph-osd failed to start; see $log/osd.$id.log"

@@ -70,7 +70,8 @@ const GRAPH = new Map(FUNCTIONS.map((f) => [f, importsOf(f)]));
  * tests of the files that use them). Interfaces-only files (`ports.ts`) and package indexes need none.
  */
 const COVERED_BY: Readonly<Record<string, string>> = {
-  'functions/core/backup/backup-report.ts': 'test/functions/core/report/report.test.ts',
+  'functions/core/backup/backup-report.ts': 'test/functions/core/backup/job.test.ts',
+  'functions/core/backup/content-check.ts': 'test/functions/core/backup/job.test.ts',
   'functions/core/backup/errors.ts': 'test/functions/core/backup/workflow.int.test.ts',
   'functions/core/certs/observations.ts': 'test/functions/core/certs/evaluation.test.ts',
   'functions/core/certs/proxy-evaluation.ts': 'test/functions/core/certs/evaluation.test.ts',
@@ -82,7 +83,10 @@ const COVERED_BY: Readonly<Record<string, string>> = {
   'functions/core/report/slack-message.ts': 'test/functions/handlers/slack-forwarder.test.ts',
   'functions/core/restore/errors.ts': 'test/functions/core/restore/workflow.test.ts',
   'functions/core/restore/job.ts': 'test/functions/cli/job-reports.int.test.ts',
+  'functions/core/restore/kv-job.ts': 'test/functions/core/restore/kv-workflow.test.ts',
+  'functions/core/restore/kv-report.ts': 'test/functions/core/restore/kv-workflow.test.ts',
   'functions/core/restore/preflight.ts': 'test/functions/core/restore/workflow.test.ts',
+  'functions/core/restore/read-backup.ts': 'test/functions/core/restore/workflow.test.ts',
   'functions/core/restore/selection.ts': 'test/functions/core/restore/workflow.test.ts',
   'functions/core/shared/abort-destroys.ts': 'test/functions/core/restore/workflow.test.ts',
   'functions/core/snapshot-archive/state-sink.ts': 'test/functions/core/snapshot-archive/archive-verifier.test.ts',
@@ -106,6 +110,7 @@ const COVERED_BY: Readonly<Record<string, string>> = {
   'functions/core/snapshot-contents/msgpack-format.ts': 'test/functions/core/snapshot-contents/msgpack-cursor.test.ts',
   'functions/core/snapshot-contents/prefix-table.ts': 'test/functions/core/snapshot-contents/kv-details.test.ts',
   'functions/core/snapshot-contents/record-sink.ts': 'test/functions/core/snapshot-contents/state-bin-decoder.test.ts',
+  'functions/core/snapshot-contents/read-contents.ts': 'test/functions/cli/inspect.test.ts',
   'functions/core/snapshot-contents/record-walk.ts': 'test/functions/core/snapshot-contents/state-bin-decoder.test.ts',
   'functions/core/snapshot-contents/scan-plan.ts': 'test/functions/core/snapshot-contents/state-bin-decoder.test.ts',
   'functions/core/snapshot-contents/state-bin-scanner.ts': 'test/functions/core/snapshot-contents/state-bin-decoder.test.ts',

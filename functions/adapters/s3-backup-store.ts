@@ -7,6 +7,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
   type Tag,
@@ -18,6 +19,7 @@ import type {
   IncompleteUpload,
   PartUpload,
   StoredBackup,
+  StoredContents,
   VerifiedBackupFacts,
 } from '../core/backup/ports';
 import { normalizePrefix } from '../core/backup/backup-key';
@@ -38,6 +40,11 @@ export const BACKUP_TAGS = {
   raftTerm: 'consul-ops:raft-term',
   kind: 'consul-ops:kind',
 } as const;
+
+/** The key of a backup's contents object: `<key>.contents.json`, beside the archive (same prefix, same grants). */
+export function contentsKey(backupKey: string): string {
+  return `${backupKey}.contents.json`;
+}
 
 const METADATA_KEYS: Record<keyof BackupMetadata, string> = {
   cluster: 'consul-cluster',
@@ -172,9 +179,10 @@ export class S3BackupStore implements BackupStore {
 
   /** @inheritdoc */
   async remove(objects: readonly { key: string; versionId: string }[]): Promise<void> {
-    for (let i = 0; i < objects.length; i += 1000) {
+    for (let i = 0; i < objects.length; i += 500) {
       // No VersionId: S3 adds a delete marker, so a mistaken prune can be undone until lifecycle expiry.
-      const batch = objects.slice(i, i + 1000).map((o) => ({ Key: o.key }));
+      // With each archive goes its contents object (a delete marker too; harmless where none was stored).
+      const batch = objects.slice(i, i + 500).flatMap((o) => [{ Key: o.key }, { Key: contentsKey(o.key) }]);
       const result = await this.call('DeleteObjects', () => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch, Quiet: true } })));
       const failed = result.Errors ?? [];
       if (failed.length > 0) {
@@ -201,6 +209,34 @@ export class S3BackupStore implements BackupStore {
     const object = await this.call('GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId })));
     if (!(object.Body instanceof Readable)) throw new BackupStoreError('GetObject', this.bucket, new Error('response body is not a stream'));
     return object.Body;
+  }
+
+  /** @inheritdoc */
+  async saveContents(contents: StoredContents): Promise<void> {
+    const body = JSON.stringify(contents);
+    await this.call('PutObject', () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: contentsKey(contents.key), Body: body, ContentType: 'application/json; charset=utf-8' })),
+    );
+  }
+
+  /** @inheritdoc */
+  async loadContents(key: string, versionId: string): Promise<StoredContents | undefined> {
+    let text: string;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: contentsKey(key) }));
+      text = (await out.Body?.transformToString('utf8')) ?? '';
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw new BackupStoreError('GetObject', this.bucket, err);
+    }
+    let parsed: StoredContents;
+    try {
+      parsed = JSON.parse(text) as StoredContents;
+    } catch {
+      return undefined;
+    }
+    // Contents of another version of the key describe another archive.
+    return parsed?.version === 1 && parsed.key === key && parsed.versionId === versionId ? parsed : undefined;
   }
 
   private target(request: { key: string; metadata: BackupMetadata; signal?: AbortSignal }): PartUploadTarget {

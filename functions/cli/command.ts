@@ -8,6 +8,11 @@ export interface CommandResult<T = unknown> {
   readonly data: T;
   /** Human output, printed without `--json`. */
   readonly text: string;
+  /**
+   * The exact `--json` text when it must match another tool byte for byte (`inspect` prints Go's
+   * `json.MarshalIndent` layout). @default - `data` as JSON with 2-space indentation
+   */
+  readonly jsonText?: string;
   /** Findings that decide the exit code against `--fail-on`; commands without findings leave this out. */
   readonly findings?: readonly { readonly severity: Severity }[];
 }

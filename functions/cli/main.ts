@@ -111,7 +111,8 @@ export function exitCodeFor(result: CommandResult, failOn: Severity): number {
 }
 
 function printResult(result: CommandResult, json: boolean, stdout: Writable): void {
-  stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text.replace(/\n$/, '')}\n`);
+  if (json) stdout.write(`${result.jsonText ?? JSON.stringify(result.data, null, 2)}\n`);
+  else stdout.write(`${result.text.replace(/\n$/, '')}\n`);
 }
 
 /** Prints an error as one line on stderr (and, with --json, as a JSON document on stdout). */

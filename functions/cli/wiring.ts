@@ -4,6 +4,7 @@ import { ConsulApi } from '../adapters/consul/api';
 import { ConsulHttpClient } from '../adapters/consul/client';
 import { consulSettingsFromEnv, type TokenSource } from '../adapters/consul/settings';
 import { S3BackupStore } from '../adapters/s3-backup-store';
+import { S3ContentHoldStore } from '../adapters/s3-content-hold-store';
 import { assertClusterName } from '../core/backup/backup-key';
 import type { CliContext } from './command';
 
@@ -20,6 +21,11 @@ export function consulFromEnv(context: CliContext, token?: TokenSource): { api: 
 /** The S3 backup store for `--bucket`, with AWS settings from the SDK's standard environment. */
 export function storeFromFlags(bucket: string, context: CliContext): S3BackupStore {
   return new S3BackupStore({ client: createS3Client(context.env), bucket });
+}
+
+/** The content-drop holds in `--bucket` (`state/<cluster>/content-drop-hold.json`), read by every prune. */
+export function holdsFromFlags(bucket: string, context: CliContext): S3ContentHoldStore {
+  return new S3ContentHoldStore({ client: createS3Client(context.env), bucket });
 }
 
 /** `--cluster`, or the datacenter name when it is a valid cluster name. */

@@ -29,6 +29,11 @@ export const SNAPSHOT_FUNCTION_ENV = {
   retentionPolicy: 'RETENTION_POLICY',
   scheduleExpression: 'SCHEDULE_EXPRESSION',
   scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
+  /**
+   * JSON `ContentDropThresholds` (`functions/core/snapshot-contents/content-drop.ts`, deploy config
+   * `backup.contentDrop`); unset means the defaults.
+   */
+  contentDropThresholds: 'CONTENT_DROP_THRESHOLDS',
 } as const;
 
 /**

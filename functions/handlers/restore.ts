@@ -2,10 +2,14 @@ import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { S3BackupStore } from '../adapters/s3-backup-store';
+import { ConsulKvTarget } from '../adapters/consul/kv-target';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
 import { TokenSecretReconciler } from '../core/rotation/restore-reconciliation';
 import { DEFAULT_ROTATION } from '../core/shared/defaults';
 import { runRestoreJob } from '../core/restore/job';
+import { runRestoreKvJob } from '../core/restore/kv-job';
+import { buildRestoreKvReport, describeRestoreKvRequest } from '../core/restore/kv-report';
+import type { RestoreKvResult } from '../core/restore/kv-workflow';
 import { buildRestoreReport, describeRestoreRequest } from '../core/restore/restore-report';
 import type { RestoreInput, RestoreResult, RestoreSelector } from '../core/restore/workflow';
 import { InvalidInputError, summarizeError } from '../core/shared/errors';
@@ -15,7 +19,8 @@ import { RESTORE_FUNCTION_ENV as E } from './lambda-env';
 /**
  * The restore function's event (`aws lambda invoke` or `consul-ops restore --invoke`). Exactly one of `latest`,
  * `key` (with optional `versionId`) and `before` (ISO 8601). Nothing is sent unless `dryRun` is `false` and `confirm`
- * is the cluster name.
+ * is the cluster name. With `kvPrefix` it is a `restore-kv` instead: only the KV keys under that prefix are restored
+ * (planned; written with `dryRun: false` and `confirm`), `deleteExtra` also deletes keys the backup lacks.
  */
 export interface RestoreEvent {
   readonly cluster: string;
@@ -31,14 +36,21 @@ export interface RestoreEvent {
   readonly skipSafetySnapshot?: boolean;
   /** Who asks, as the caller declares it (the IAM caller itself is only in CloudTrail). */
   readonly requestedBy?: string;
+  /** Restore only the KV keys under this prefix (`restore-kv`), e.g. `config/payments/`. */
+  readonly kvPrefix?: string;
+  /** With `kvPrefix`: delete keys under it that the backup does not have. @default false */
+  readonly deleteExtra?: boolean;
 }
 
-type ParsedEvent = Omit<RestoreInput, 'prefix' | 'invokedBy' | 'largeRestoreBytes'> & { readonly requestedBy?: string };
+type ParsedEvent = Omit<RestoreInput, 'prefix' | 'invokedBy' | 'largeRestoreBytes'> & { readonly requestedBy?: string; readonly kvPrefix?: string; readonly deleteExtra?: boolean };
 
-const BOOLEAN_FIELDS = ['latest', 'dryRun', 'allowCrossCluster', 'forceVersionMismatch', 'skipSafetySnapshot'] as const;
-const STRING_FIELDS = ['cluster', 'key', 'versionId', 'before', 'confirm', 'requestedBy'] as const;
+const BOOLEAN_FIELDS = ['latest', 'dryRun', 'allowCrossCluster', 'forceVersionMismatch', 'skipSafetySnapshot', 'deleteExtra'] as const;
+const STRING_FIELDS = ['cluster', 'key', 'versionId', 'before', 'confirm', 'requestedBy', 'kvPrefix'] as const;
+/** Fields of a full restore that mean nothing to `restore-kv` (refused with `kvPrefix`, so nobody relies on them). */
+const FULL_RESTORE_ONLY = ['forceVersionMismatch', 'skipSafetySnapshot'] as const;
 const KNOWN_FIELDS = new Set<string>([...BOOLEAN_FIELDS, ...STRING_FIELDS]);
 const EXAMPLE = '{"cluster":"prod-east","latest":true,"dryRun":false,"confirm":"prod-east"}';
+const KV_EXAMPLE = '{"cluster":"prod-east","latest":true,"kvPrefix":"config/payments/","dryRun":false,"confirm":"prod-east"}';
 
 /**
  * Validates the event by hand (no schema library in this bundle). Unknown fields are refused, so a typo such as
@@ -55,9 +67,14 @@ export function parseRestoreEvent(event: unknown, functionCluster: string): Pars
   if (s.cluster !== functionCluster) {
     throw new InvalidInputError('event.cluster', `this function restores cluster "${functionCluster}" only, got ${s.cluster === undefined ? 'none' : `"${s.cluster}"`}`, `"${functionCluster}"`);
   }
+  if (s.kvPrefix !== undefined) {
+    const wrong = FULL_RESTORE_ONLY.find((f) => s[f] !== undefined);
+    if (wrong) throw new InvalidInputError(`event.${wrong}`, 'applies to a full restore only, not with kvPrefix', KV_EXAMPLE);
+  } else if (s.deleteExtra !== undefined) throw new InvalidInputError('event.deleteExtra', 'needs kvPrefix (it applies to restore-kv only)', KV_EXAMPLE);
   return {
     cluster: functionCluster,
     selector: selectorOf(s),
+    ...(s.kvPrefix !== undefined ? { kvPrefix: s.kvPrefix, deleteExtra: s.deleteExtra ?? false } : {}),
     dryRun: s.dryRun ?? true,
     confirm: s.confirm,
     allowCrossCluster: s.allowCrossCluster ?? false,
@@ -85,7 +102,7 @@ function selectorOf(e: { latest?: boolean; key?: string; versionId?: string; bef
  * (a plan for dry runs); throws on refusal or failure, with the code as `errorType` and the remedy in the message.
  * Every run is reported (`alwaysNotify`), dry runs and refusals included.
  */
-export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult> = {
+export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult | RestoreKvResult> = {
   name: 'restore',
   init,
   failureMetric: 'RestoreFailure',
@@ -98,9 +115,16 @@ export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult> = {
       parsed = parseRestoreEvent(event, wiring.cluster);
     } catch (error) {
       // An invalid event is a refusal like any other: reported, and thrown with its remedy.
-      return { ok: false, error, report: buildRestoreReport({ cluster: wiring.cluster, request: 'invalid event', invokedBy: invoker(event, context), error, finishedAt: run.now() }) };
+      const kv = typeof (event as { kvPrefix?: unknown } | null)?.kvPrefix === 'string';
+      const refusal = { cluster: wiring.cluster, request: 'invalid event', invokedBy: invoker(event, context), error, finishedAt: run.now() };
+      return { ok: false, error, report: kv ? buildRestoreKvReport(refusal) : buildRestoreReport(refusal) };
     }
     const invokedBy = invoker(parsed, context);
+    if (parsed.kvPrefix !== undefined) {
+      const input = { ...parsed, kvPrefix: parsed.kvPrefix, prefix: wiring.prefix, invokedBy };
+      logger.info('restore-kv requested', { cluster: wiring.cluster, request: describeRestoreKvRequest(input), invokedBy });
+      return runRestoreKvJob({ consul: new ConsulKvTarget(await run.consul()), store: wiring.store, now: run.now, signal: run.signal }, input);
+    }
     logger.info('restore requested', { cluster: wiring.cluster, request: describeRestoreRequest(parsed), invokedBy });
     const api = await run.consul();
     const consul = new ConsulSnapshotSource(api, { signal: run.signal });
@@ -110,6 +134,12 @@ export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult> = {
   },
   recordMetrics(outcome, { logger, wiring }) {
     if (!outcome.ok) return;
+    if ('kvPrefix' in outcome.result) {
+      // Counts and keys only: a KV value never reaches a log.
+      const r = outcome.result;
+      logger.info(r.applied ? 'restore-kv applied' : 'restore-kv planned', { cluster: wiring.cluster, key: r.backup.key, versionId: r.backup.versionId, kvPrefix: r.kvPrefix, counts: r.counts, outcome: r.outcome && { ...r.outcome, conflicts: r.outcome.conflicts.map((c) => c.key) }, notApplied: r.notApplied });
+      return;
+    }
     const result = outcome.result;
     logger.info(result.restored ? 'restore completed' : 'restore planned', {
       cluster: wiring.cluster,

@@ -2,8 +2,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { S3BackupStore } from '../adapters/s3-backup-store';
+import { S3ContentHoldStore } from '../adapters/s3-content-hold-store';
 import { runSnapshotJob, type SnapshotJobResult } from '../core/backup/job';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../core/retention/retention-plan';
+import { resolveContentDropThresholds } from '../core/snapshot-contents';
 import { createJobHandler, type JobInit, type JobSpec } from './job';
 import { SNAPSHOT_FUNCTION_ENV as E } from './lambda-env';
 
@@ -28,18 +30,24 @@ export const takeSnapshotJob: JobSpec<ReturnType<typeof init>, SnapshotJobResult
     const { wiring } = run;
     const trigger = (event as SnapshotEvent | undefined)?.trigger;
     return runSnapshotJob(
-      { consul: new ConsulSnapshotSource(await run.consul(), { signal: run.signal }), store: wiring.store, now: run.now, signal: run.signal },
+      { consul: new ConsulSnapshotSource(await run.consul(), { signal: run.signal }), store: wiring.store, holds: wiring.holds, now: run.now, signal: run.signal },
       { ...wiring.input, kind: trigger === 'manual' ? 'manual' : 'scheduled' },
     );
   },
   recordMetrics(outcome, { metrics, logger, wiring }) {
     if (!outcome.ok) return;
-    const { backup, prune } = outcome.result;
+    const { backup, contents, prune } = outcome.result;
     logger.info('backup stored', { cluster: wiring.input.cluster, key: backup.key, versionId: backup.versionId, sizeBytes: backup.sizeBytes, consulIndex: backup.consulIndex });
     metrics.addMetric('SnapshotBytes', MetricUnit.Bytes, backup.sizeBytes);
     metrics.addMetric('SnapshotDuration', MetricUnit.Milliseconds, backup.durationMs);
     metrics.addMetric('BackupSuccess', MetricUnit.Count, 1);
     metrics.addMetric('LastSuccessTimestamp', MetricUnit.Seconds, Math.floor(Date.parse(backup.takenAt) / 1000));
+    if (contents) {
+      // One metric per counted type (KvEntries, AclTokens, Services…) for the dashboard, and the open drop findings.
+      for (const m of contents.metrics) metrics.addMetric(m.name, MetricUnit.Count, m.value);
+      metrics.addMetric('ContentDropFindings', MetricUnit.Count, contents.findings.length);
+      if (contents.findings.length > 0) logger.warn('content drop', { cluster: wiring.input.cluster, findings: contents.findings.map((f) => f.message), hold: contents.hold });
+    }
     if (!prune) return;
     logger.info('retention applied', { cluster: wiring.input.cluster, kept: prune.kept.length, deleted: prune.deleted.length, leftovers: prune.leftovers.length, guard: prune.guard?.kind });
     metrics.addMetric('BackupsKept', MetricUnit.Count, prune.kept.length);
@@ -54,9 +62,11 @@ function init({ env }: JobInit) {
   const cluster = env.required(E.clusterName);
   const bucket = env.required(E.bucketName);
   const retention: RetentionPolicy = { ...DEFAULT_RETENTION_POLICY, ...env.json<RetentionPolicy>(E.retentionPolicy) };
+  const client = createS3Client();
   return {
     cluster,
-    store: new S3BackupStore({ client: createS3Client(), bucket }),
+    store: new S3BackupStore({ client, bucket }),
+    holds: new S3ContentHoldStore({ client, bucket }),
     input: {
       cluster,
       bucket,
@@ -64,6 +74,7 @@ function init({ env }: JobInit) {
       stale: env.boolean(E.consulStale, false),
       maxStaleMs: env.positiveInteger(E.consulMaxStaleMs),
       retention,
+      contentDrop: resolveContentDropThresholds(env.json<Record<string, unknown>>(E.contentDropThresholds), `environment variable ${E.contentDropThresholds}`),
     },
   };
 }

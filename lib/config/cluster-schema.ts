@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { loadIntentionBaselineFile } from '../../functions/adapters/intention-baseline-file';
 import { DEFAULT_CERT_THRESHOLDS, resolveCertThresholds } from '../../functions/core/certs/thresholds';
 import type { InvalidInputError } from '../../functions/core/shared/errors';
+import { SEVERITIES } from '../../functions/core/shared/severity';
+import { DEFAULT_CONTENT_DROP_THRESHOLDS as D } from '../../functions/core/snapshot-contents';
 import { type IntentionBaseline } from '../../functions/core/intentions/baseline';
 import { IntentionBaselineError } from '../../functions/core/intentions/errors';
 import {
@@ -48,6 +50,22 @@ const retentionSchema = strictObject(`e.g. { hourly: ${R.hourly}, daily: ${R.dai
     .default(R.keepMin),
 });
 
+const dropPercent = (what: string, example: number) =>
+  z
+    .number({ error: expected(`a percentage of ${what} lost between two backups that is alarmed (100 = off), e.g. ${example}`) })
+    .min(0, { error: `expected a percentage from 0 to 100, e.g. ${example}` })
+    .max(100, { error: `expected a percentage from 0 to 100 (100 turns the check off), e.g. ${example}` });
+
+/** The content-drop alarm of one cluster (functions/core/snapshot-contents/content-drop.ts); the Lambda gets it as JSON. */
+const contentDropSchema = strictObject(`e.g. { kvEntriesDropPercent: ${D.kvEntriesDropPercent}, intentionRemovedSeverity: "${D.intentionRemovedSeverity}" }`, {
+  kvEntriesDropPercent: dropPercent('KV entries', D.kvEntriesDropPercent).default(D.kvEntriesDropPercent),
+  aclTokensDropPercent: dropPercent('ACL tokens', D.aclTokensDropPercent).default(D.aclTokensDropPercent),
+  servicesDropPercent: dropPercent('services', D.servicesDropPercent).default(D.servicesDropPercent),
+  intentionRemovedSeverity: z
+    .enum([...SEVERITIES, 'off'], { error: `expected one of ${[...SEVERITIES, 'off'].join(', ')}` })
+    .default(D.intentionRemovedSeverity),
+});
+
 const consulSchema = strictObject(`e.g. { addresses: ["${EX.url}"], managementTokenSecretArn: "${EX.secret}" }`, {
   addresses: list(
     z.string({ error: expected(`an https:// URL, e.g. ${EX.url}`) }).refine(isHttpsUrl, { error: `expected an https:// URL, e.g. ${EX.url}` }),
@@ -89,6 +107,7 @@ const backupSchema = strictObject(`e.g. { schedule: "${DEFAULT_SCHEDULES.backup}
     .refine((v) => v >= 256, { error: `expected at least 256 (MB), e.g. ${DEFAULT_BACKUP_MEMORY_MB}` })
     .default(DEFAULT_BACKUP_MEMORY_MB),
   retention: retentionSchema.prefault({}),
+  contentDrop: contentDropSchema.prefault({}),
 });
 
 /** The scheduled intention audit (on by default: without a baseline it still checks defaults, wildcards and mTLS). */

@@ -115,6 +115,13 @@ export class BackupGrants {
     this.addKey(grantee, BACKUP_KEY_WRITE_ACTIONS);
   }
 
+  /** Lets `grantee` read and write one small state object (e.g. `state/<cluster>/content-drop-hold.json`), nothing else. */
+  grantStateObject(grantee: iam.IGrantable, key: string): void {
+    add(grantee, FEATURE_STATE_ACTIONS, [this.bucket.arnForObjects(key)]);
+    this.addList(grantee, FEATURE_STATE_LIST_ACTIONS, { StringEquals: { 's3:prefix': key } });
+    this.addKey(grantee, BACKUP_KEY_WRITE_ACTIONS);
+  }
+
   private addObjects(grantee: iam.IGrantable, prefix: string, actions: readonly string[]): void {
     validatePrefix(prefix);
     add(grantee, actions, [this.bucket.arnForObjects(`${prefix}*`)]);

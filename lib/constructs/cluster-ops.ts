@@ -12,6 +12,7 @@ import {
 import type { ClusterConfig } from '../config/deploy-config';
 import { rateIntervalMs } from '../config/schedule-expression';
 import { SNAPSHOT_ROOT, reportPrefix, reportStatePrefix, snapshotPrefix } from './backup-grants';
+import { contentHoldKey } from '../../functions/adapters/s3-content-hold-store';
 import { SCOPED_REPORT_FEATURES } from '../../functions/core/report/report';
 import { ConsulFunction, type ConsulFunctionProps, type ConsulJob } from './consul-function';
 import { IntentionBaselineLayer } from './intention-baseline-layer';
@@ -99,9 +100,13 @@ export class ClusterOps extends Construct {
         [SNAPSHOT_ENV.scheduleExpression]: backup.schedule,
         [SNAPSHOT_ENV.scheduleTimeZone]: backup.timeZone,
         ...(backup.maxStaleMs !== undefined ? { [SNAPSHOT_ENV.consulMaxStaleMs]: String(backup.maxStaleMs) } : {}),
+        [SNAPSHOT_ENV.contentDropThresholds]: JSON.stringify(backup.contentDrop),
       },
     });
     const prefix = snapshotPrefix(name);
+    // The content-drop hold: which backup retention keeps while a drop finding is open (read and written by this
+    // function, read by prune and written by `consul-ops ack-drop`).
+    this.shared.backups.grantStateObject(job.role, contentHoldKey(name));
     this.shared.backups.grantWriteBackups(job.role, prefix);
     this.shared.backups.grantReadBackups(job.role, prefix);
     this.shared.backups.grantPrune(job.role, prefix);

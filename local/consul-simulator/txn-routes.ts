@@ -21,6 +21,8 @@ export const TXN_MAX_REQ_LEN = KV_MAX_VALUE_SIZE;
 
 /** The KV verbs (`api/txn.go`); the write ones go through raft (`isWrite`). */
 const WRITE_VERBS = new Set(['set', 'delete', 'delete-cas', 'delete-tree', 'cas', 'lock', 'unlock']);
+/** Marks a number kept as exact digits by {@link decodeOps} (a NUL cannot start a real JSON value's text here). */
+const EXACT_UINT = '\u0000uint:';
 const KV_FIELDS = new Map(['Verb', 'Key', 'Value', 'Flags', 'Index', 'Session', 'Namespace', 'Partition'].map((f) => [f.toLowerCase(), f]));
 const OP_FIELDS = new Map(['KV', 'Node', 'Service', 'Check'].map((f) => [f.toLowerCase(), f]));
 
@@ -55,7 +57,9 @@ async function readLimited(ctx: RequestContext): Promise<Buffer> {
 
 /** `api.TxnOps` decoded like `lib.DecodeJSON` (case-insensitive names, unknown fields refused, base64 values). */
 function decodeOps(text: string): KvOp[] {
-  const raw = parseGoJson(text);
+  // Go decodes a uint64 exactly; JSON.parse would round `Flags` above 2^53. Mark long Flags numbers as exact digits
+  // (agent/txn_endpoint.go decodes into api.KVTxnOp, whose Flags is a uint64).
+  const raw = parseGoJson(text.replace(/("[Ff][Ll][Aa][Gg][Ss]"\s*:\s*)(\d{16,})/g, '$1"\\u0000uint:$2"'));
   if (raw === null) return [];
   if (!Array.isArray(raw)) throw new GoDecodeError(`json: cannot unmarshal ${typeof raw === 'object' ? 'object' : typeof raw} into Go value of type api.TxnOps`);
   return raw.map((op: unknown) => {
@@ -89,6 +93,11 @@ function decodeKvOp(kv: Record<string, unknown>): KvOp {
   const uint = (f: string): number | bigint => {
     const v = out[f];
     if (v === undefined || v === null) return 0;
+    if (typeof v === 'string' && v.startsWith(EXACT_UINT)) {
+      const n = BigInt(v.slice(EXACT_UINT.length));
+      if (n >= 1n << 64n) throw new GoDecodeError(`json: cannot unmarshal number ${n} into Go struct field KVTxnOp.KV.${f} of type uint64`);
+      return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+    }
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new GoDecodeError(`json: cannot unmarshal ${typeof v === 'number' ? `number ${v}` : typeof v} into Go struct field KVTxnOp.KV.${f} of type uint64`);
     return v;
   };

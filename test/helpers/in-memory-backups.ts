@@ -8,14 +8,18 @@ import type {
   BackupMetadata,
   BackupStore,
   ClusterIdentity,
+  ContentHoldStore,
   IncompleteUpload,
   OpenedSnapshot,
   PartUpload,
   SnapshotTarget,
   StoredBackup,
+  StoredContents,
   VerifiedBackupFacts,
 } from '../../functions/core/backup/ports';
 import { ConsulOpsError } from '../../functions/core/shared/errors';
+import { retentionHoldOf, type ContentHold } from '../../functions/core/backup/content-hold';
+import type { RetentionHold } from '../../functions/core/retention/ports';
 import { type SnapshotMeta } from '../../functions/core/snapshot-archive';
 import { syntheticStateStream } from '../../local/consul-simulator/synthetic-state';
 import { writeSnapshotArchive, type ArchiveDefects } from '../../local/consul-simulator/archive-writer';
@@ -32,13 +36,10 @@ export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/**
- * A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective or with
- * another raft snapshot `version` in meta.json (default 1).
- */
-export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects; version?: number } = {}): Promise<Buffer> {
-  const meta: Omit<SnapshotMeta, 'Size'> = {
-    Version: options.version ?? 1,
+/** The meta.json of test archives with raft index `index` (raft snapshot `version` 1 unless given). */
+export function testMeta(index: number, version = 1): Omit<SnapshotMeta, 'Size'> {
+  return {
+    Version: version,
     ID: `2-${index}-1602222343947`,
     Index: index,
     Term: 2,
@@ -46,8 +47,17 @@ export async function buildArchive(index: number, options: { stateBytes?: number
     Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
     ConfigurationIndex: 1,
   };
+}
+
+/** A Consul snapshot archive around the given state.bin bytes (e.g. built with `test/helpers/state-bin.ts`). */
+export async function archiveOfState(state: Buffer, index: number, defects?: ArchiveDefects): Promise<Buffer> {
+  return collect(writeSnapshotArchive({ meta: testMeta(index), state: { size: state.length, stream: Readable.from([state]) } }, { mtime: new Date(0), gzipLevel: 1, defects }));
+}
+
+/** A Consul snapshot archive with raft index `index` and `stateBytes` of synthetic state, optionally defective. */
+export async function buildArchive(index: number, options: { stateBytes?: number; defects?: ArchiveDefects; version?: number } = {}): Promise<Buffer> {
   const size = options.stateBytes ?? 4096;
-  return collect(writeSnapshotArchive({ meta, state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
+  return collect(writeSnapshotArchive({ meta: testMeta(index, options.version), state: { size, stream: syntheticStateStream({ bytes: size, seed: index, index }) } }, { mtime: new Date(0), gzipLevel: 1, defects: options.defects }));
 }
 
 interface Version {
@@ -70,6 +80,7 @@ export class InMemoryBackupStore implements BackupStore {
   put(key: string, bytes: Buffer, metadata: Partial<BackupMetadata>, facts?: Partial<VerifiedBackupFacts> & { sha256?: string }): string {
     const versionId = `v${this.nextVersion++}`;
     const full = facts ? { sha256: sha256(bytes), raftIndex: 0, raftTerm: 2, kind: 'scheduled' as const, ...facts } : undefined;
+    this.deleteMarkers.delete(key);
     const versions = this.objects.get(key) ?? [];
     versions.push({ versionId, bytes, metadata, lastModified: new Date(0), facts: full });
     this.objects.set(key, versions);
@@ -113,7 +124,7 @@ export class InMemoryBackupStore implements BackupStore {
   }
 
   async list(folder: string): Promise<StoredBackup[]> {
-    return [...this.objects].filter(([key]) => key.startsWith(folder)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
+    return [...this.objects].filter(([key]) => key.startsWith(folder) && !this.deleteMarkers.has(key)).map(([key, versions]) => this.toStored(key, versions[versions.length - 1]));
   }
 
   async listClusters(prefix: string): Promise<string[]> {
@@ -128,7 +139,30 @@ export class InMemoryBackupStore implements BackupStore {
 
   async abortIncompleteUpload(): Promise<void> {}
 
-  async remove(): Promise<void> {}
+  /** Contents objects by backup key. */
+  readonly contents = new Map<string, StoredContents>();
+  /** Every removed key, in order. */
+  readonly removed: string[] = [];
+
+  /** Keys whose current version is a delete marker (as S3 does on `remove`); older versions stay readable by id. */
+  readonly deleteMarkers = new Set<string>();
+
+  async remove(objects: readonly { key: string; versionId: string }[]): Promise<void> {
+    for (const o of objects) {
+      this.removed.push(o.key);
+      this.deleteMarkers.add(o.key);
+      this.contents.delete(o.key);
+    }
+  }
+
+  async saveContents(contents: StoredContents): Promise<void> {
+    this.contents.set(contents.key, JSON.parse(JSON.stringify(contents)) as StoredContents);
+  }
+
+  async loadContents(key: string, versionId: string): Promise<StoredContents | undefined> {
+    const c = this.contents.get(key);
+    return c?.versionId === versionId ? c : undefined;
+  }
 
   async describe(key: string, versionId?: string): Promise<StoredBackup & { metadata: Partial<BackupMetadata> }> {
     const v = this.version(key, versionId);
@@ -146,7 +180,7 @@ export class InMemoryBackupStore implements BackupStore {
 
   private version(key: string, versionId?: string): Version {
     const versions = this.objects.get(key);
-    const v = versionId === undefined ? versions?.at(-1) : versions?.find((x) => x.versionId === versionId);
+    const v = versionId === undefined ? (this.deleteMarkers.has(key) ? undefined : versions?.at(-1)) : versions?.find((x) => x.versionId === versionId);
     if (!v) {
       throw new ConsulOpsError('BACKUP_STORE_FAILED', `S3 HeadObject failed: NotFound`, 'Check the bucket.', { context: { errorName: 'NotFound' } });
     }
@@ -203,3 +237,25 @@ export class InMemoryConsul implements SnapshotTarget {
     return this.leaderSequence.shift() ?? this.leaderAddress;
   }
 }
+
+/** Content-drop holds in memory (one per cluster), with the retention holds they imply. */
+export class InMemoryContentHolds implements ContentHoldStore {
+  readonly holds = new Map<string, ContentHold>();
+  saves = 0;
+
+  async load(cluster: string): Promise<ContentHold | undefined> {
+    return this.holds.get(cluster);
+  }
+
+  async save(hold: ContentHold): Promise<void> {
+    this.saves += 1;
+    this.holds.set(hold.cluster, JSON.parse(JSON.stringify(hold)) as ContentHold);
+  }
+
+  async listHolds(cluster: string): Promise<readonly RetentionHold[]> {
+    return retentionHoldOf(this.holds.get(cluster));
+  }
+}
+
+/** No holds at all (prune tests about the plan itself). */
+export const NO_HOLDS = { listHolds: async (): Promise<readonly RetentionHold[]> => [] };

@@ -15,9 +15,9 @@ describe('npm run demo', () => {
     // Assess
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    // eslint-disable-next-line no-control-regex -- strips the terminal's bold escapes
+    // eslint-disable-next-line no-control-regex -- strips the terminal colour codes the demo prints
     const text = run.stdout.replace(/\x1b\[[0-9;]*m/g, '');
-    for (let n = 1; n <= 7; n++) expect(text).toMatch(new RegExp(`^${n}\\. `, 'm'));
+    for (let n = 1; n <= 10; n++) expect(text).toMatch(new RegExp(`^${n}\\. `, 'm'));
     expect(text).toMatch(/Subject: \[INFO\] demo: backup ok/);
     expect(text).toMatch(/config\/payments\/ keys now: 0\n[\s\S]*config\/payments\/ keys now: 3/);
     expect(text).toContain('tokens-after-restore pass');
@@ -25,6 +25,10 @@ describe('npm run demo', () => {
     expect(text).toContain('[CRITICAL] wildcard-source-allow: * -> *');
     expect(text).toContain('[CRITICAL] proxy-leaf-expired');
     expect(text).toMatch(/│ \(colour #[0-9A-F]{6}\)/);
+    expect(text).toMatch(/^ {3}Type +Count +Size\n {3}---- +---- +----\n {3}KVS +\d+ +\S+B\n/m);
+    expect(text).toContain('[MEDIUM] demo: backup ok, content drop (1 finding)');
+    expect(text).toMatch(/- config\/payments\/currency[\s\S]*Applied: 3 created, 0 updated, 0 deleted/);
+    expect(text).toContain('Acknowledged the content drop of demo');
     expect(text).toContain('Where to look next in README.md');
   });
 });

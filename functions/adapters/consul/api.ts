@@ -2,7 +2,8 @@
  * Typed Consul endpoints on top of {@link ConsulHttpClient}. Each method is one request; path segments are
  * URL-encoded; retries follow the client (reads and idempotent writes only).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { ConsulOpsError } from '../../core/shared/errors';
 import type { ConsulHttpClient, ConsulResponse, ConsulStream } from './client';
 import type {
   ACLToken, ACLTokenListEntry, ACLTokenWrite, AgentSelf, CAConfiguration, CARoots, CatalogService, CatalogServices,
@@ -168,5 +169,74 @@ export class ConsulApi {
     return this.http.get<ServiceEntry[]>(`/v1/health/connect/${segment(service, 'service')}`, {
       query: { ...readQuery(opts), passing: opts?.passing },
     });
+  }
+
+  /**
+   * `GET /v1/kv/<prefix>?recurse`: every entry under a plain prefix, with its value; none gives `[]` (Consul answers
+   * 404). Read as text so that `Flags` (a uint64) stays exact. Needs `key:read` (entries without it are filtered).
+   */
+  async kvList(prefix: string, opts?: ConsulReadOptions): Promise<KvDirEntry[]> {
+    let stream;
+    try {
+      stream = await this.http.getStream(`/v1/kv/${kvPath(prefix)}`, { query: { ...readQuery(opts), recurse: true }, acceptGzip: true });
+    } catch (err) {
+      if (err instanceof ConsulOpsError && err.code === 'CONSUL_NOT_FOUND') return [];
+      throw err;
+    }
+    const parts: Buffer[] = [];
+    for await (const chunk of stream.body) parts.push(chunk as Buffer);
+    // Quote the Flags numbers before JSON.parse: above 2^53 a JSON number loses digits. `"Flags":` with both quotes
+    // unescaped can only be the field itself, never text inside a key or value (those quotes would be escaped).
+    const text = Buffer.concat(parts).toString('utf8').replace(/"Flags":(\d+)/g, '"Flags":"$1"');
+    return (JSON.parse(text) as (Omit<KvDirEntry, 'Flags'> & { Flags: string })[]).map((e) => ({ ...e, Flags: BigInt(e.Flags) }));
+  }
+
+  /**
+   * `PUT /v1/txn` with a JSON body built by the caller (`Flags` may exceed 2^53). Resolves `{ Errors: null }` when
+   * applied; a refused transaction (409) resolves with Consul's `Errors`. Never retried: a transaction sent twice
+   * could fail its own check-and-set operations.
+   */
+  async txn(bodyJson: string, opts: { readonly dc?: string } = {}): Promise<{ readonly Errors: readonly { readonly OpIndex: number; readonly What: string }[] | null }> {
+    try {
+      await this.http.putStream('/v1/txn', Readable.from([Buffer.from(bodyJson, 'utf8')]), { contentType: 'application/json', query: { dc: opts.dc } });
+      return { Errors: null };
+    } catch (err) {
+      const refused = err instanceof ConsulOpsError && err.context.status === 409 ? parseTxnErrors(err.context.consulMessage) : undefined;
+      if (refused) return { Errors: refused };
+      throw err;
+    }
+  }
+
+  /** `PUT /v1/kv/<key>?cas=<index>&flags=<flags>` with the raw value: `true` when written, `false` when the CAS failed. */
+  async kvPutCas(key: string, value: Buffer, options: { readonly cas: number; readonly flags: bigint; readonly dc?: string }): Promise<boolean> {
+    const { body } = await this.http.putStream(`/v1/kv/${kvPath(key)}`, Readable.from([value]), { query: { dc: options.dc, cas: options.cas, flags: options.flags.toString() } });
+    return body.trim() === 'true';
+  }
+}
+
+/** A KV entry as `GET /v1/kv` returns it (`api.KVPair`), with `Flags` exact. */
+export interface KvDirEntry {
+  readonly Key: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+  readonly LockIndex: number;
+  readonly Flags: bigint;
+  /** Base64, or null for a nil value. */
+  readonly Value: string | null;
+  readonly Session?: string;
+}
+
+/** A KV key as a URL path: each segment encoded, the slashes kept (Consul takes the rest of the path as the key). */
+function kvPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+function parseTxnErrors(text: unknown): { OpIndex: number; What: string }[] | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(text) as { Errors?: { OpIndex: number; What: string }[] | null };
+    return Array.isArray(parsed.Errors) && parsed.Errors.length > 0 ? parsed.Errors : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,8 @@ import { runSnapshotJob } from '../../core/backup/job';
 import { withPermissionHelp } from '../../core/shared/acl-policies';
 import { settleJob } from '../report-option';
 import { createProgress, formatBytes } from '../progress';
-import { consulFromEnv, resolveClusterName, storeFromFlags } from '../wiring';
+import { describeContents } from '../../core/backup/backup-report';
+import { consulFromEnv, holdsFromFlags, resolveClusterName, storeFromFlags } from '../wiring';
 
 interface BackupOptions extends CommonOptions {
   readonly bucket: string;
@@ -31,10 +32,10 @@ export const backupCommand: CommandSpec<BackupOptions> = {
       const progress = createProgress({ label: 'verified', stream: context.stderr, enabled: context.interactive });
       // The scheduled job's own code; with CONSUL_OPS_SNS_TOPIC_ARN set it reports exactly as the Lambda does.
       const outcome = await runSnapshotJob(
-        { consul: source, store: storeFromFlags(options.bucket, context), now: () => new Date(), onProgress: (n) => progress.update(n) },
+        { consul: source, store: storeFromFlags(options.bucket, context), holds: holdsFromFlags(options.bucket, context), now: () => new Date(), onProgress: (n) => progress.update(n) },
         { cluster, bucket: options.bucket, prefix: options.prefix, kind: 'manual', stale: options.stale },
       );
-      const { backup: result } = await settleJob(outcome, context, { bucket: options.bucket });
+      const { backup: result, contents } = await settleJob(outcome, context, { bucket: options.bucket });
       progress.done(formatBytes(result.sizeBytes));
       const data = {
         key: result.key,
@@ -45,13 +46,17 @@ export const backupCommand: CommandSpec<BackupOptions> = {
         datacenter: result.datacenter,
         consulVersion: result.consulVersion,
         verified: result.verified,
+        ...(result.contents.summary ? { contents: result.contents.summary } : {}),
+        ...(contents ? { contentDrop: { findings: contents.findings, hold: contents.hold } } : {}),
       };
       const text = [
         `Stored a verified snapshot of ${cluster} (datacenter ${result.datacenter}, Consul ${result.consulVersion}):`,
         `  s3://${options.bucket}/${result.key}`,
         `  version ${result.versionId}, ${formatBytes(result.sizeBytes)}, raft index ${result.consulIndex}, sha256 ${result.sha256}`,
+        ...(result.contents.summary ? [`  ${describeContents(result.contents.summary)}`] : []),
+        ...(contents?.findings ?? []).map((f) => `  ${f.severity.toUpperCase()} ${f.message}`),
       ].join('\n');
-      return { data, text };
+      return { data, text, findings: contents?.findings ?? [] };
     } finally {
       await consul.close();
     }

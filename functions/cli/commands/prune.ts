@@ -3,7 +3,7 @@ import { assertClusterName } from '../../core/backup/backup-key';
 import { runPruneJob } from '../../core/retention/job';
 import { settleJob } from '../report-option';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../../core/retention/retention-plan';
-import { integerFlag, storeFromFlags } from '../wiring';
+import { holdsFromFlags, integerFlag, storeFromFlags } from '../wiring';
 
 interface PruneOptions extends CommonOptions {
   readonly bucket: string;
@@ -54,7 +54,7 @@ export const pruneCommand: CommandSpec<PruneOptions> = {
       scheduleIntervalMs: options.intervalMinutes * 60_000,
     };
     const outcome = await runPruneJob(
-      { store: storeFromFlags(options.bucket, context), now: () => new Date() },
+      { store: storeFromFlags(options.bucket, context), holds: holdsFromFlags(options.bucket, context), now: () => new Date() },
       { cluster: options.cluster, prefix: options.prefix, policy, dryRun: options.dryRun },
     );
     const result = await settleJob(outcome, context, { bucket: options.bucket });

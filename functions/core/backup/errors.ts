@@ -1,7 +1,7 @@
 /**
  * Errors of the backup workflow (`workflow.ts`): each says what happened to the snapshot and that nothing was kept.
  */
-import { ConsulOpsError } from '../shared/errors';
+import { ConsulOpsError, type ErrorSummary } from '../shared/errors';
 
 /** Stable codes of the backup errors, for `isErrorCode(err, BACKUP_ERROR_CODES.aborted)`. */
 export const BACKUP_ERROR_CODES = {
@@ -9,6 +9,7 @@ export const BACKUP_ERROR_CODES = {
   streamFailed: 'SNAPSHOT_STREAM_FAILED',
   aborted: 'BACKUP_ABORTED',
   uploadFailed: 'BACKUP_UPLOAD_FAILED',
+  contentsUnreadable: 'BACKUP_CONTENTS_UNREADABLE',
 } as const;
 
 /** The snapshot came from a server too far behind the leader. */
@@ -57,5 +58,20 @@ export class BackupUploadError extends ConsulOpsError {
       context: { key },
       cause,
     });
+  }
+}
+
+/**
+ * The archive verified and is stored as a backup (Consul would restore it), but its state.bin could not be decoded,
+ * so the content-drop check and the contents summary are blind: the job fails so that someone looks.
+ */
+export class BackupContentsUnreadableError extends ConsulOpsError {
+  constructor(key: string, versionId: string, decode: ErrorSummary) {
+    super(
+      BACKUP_ERROR_CODES.contentsUnreadable,
+      `backup ${key} (version ${versionId}) is stored and verified, but its contents could not be decoded: ${decode.message}`,
+      `${decode.remedy} Retention was skipped in this run, so no backup is pruned while contents cannot be checked.`,
+      { context: { key, versionId, decodeCode: decode.code, ...decode.context } },
+    );
   }
 }

@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { RetentionHoldSource } from '../retention/ports';
+import type { ContentSummary } from '../snapshot-contents';
+import type { ContentHold } from './content-hold';
 
 /**
  * The ports the backup, prune and restore workflows use. Adapters (`functions/adapters/`) implement them over the
@@ -75,6 +78,23 @@ export interface BackupMetadata {
   readonly raftIndex: string;
 }
 
+/**
+ * What a backup holds, stored beside its archive (`<key>.contents.json`) once the archive verified: the content
+ * summary, or why it could not be read. Small (a few KiB); the archive's own metadata stays small.
+ */
+export interface StoredContents {
+  readonly version: 1;
+  readonly key: string;
+  /** The archive version these contents describe (a later version of the key is another archive). */
+  readonly versionId: string;
+  readonly archiveSha256: string;
+  readonly summary?: ContentSummary;
+  /** Decoder warnings (e.g. a ChunkingState in flight). */
+  readonly warnings?: readonly string[];
+  /** Set instead of `summary` when state.bin could not be decoded (the archive itself verified). */
+  readonly unreadable?: { readonly code: string; readonly message: string };
+}
+
 /** An unfinished multipart upload (a backup that never completed). */
 export interface IncompleteUpload {
   readonly key: string;
@@ -125,4 +145,15 @@ export interface BackupStore {
   describe(key: string, versionId?: string): Promise<StoredBackup & { readonly metadata: Partial<BackupMetadata> }>;
   /** Streams one version's bytes. */
   open(key: string, versionId: string): Promise<Readable>;
+  /** Stores a verified backup's contents beside it. */
+  saveContents(contents: StoredContents): Promise<void>;
+  /** The stored contents of one backup version, or undefined (none stored, or stored for another version). */
+  loadContents(key: string, versionId: string): Promise<StoredContents | undefined>;
+}
+
+/** Where a cluster's content-drop hold lives (`state/<cluster>/content-drop-hold.json` in the S3 adapter). */
+export interface ContentHoldStore extends RetentionHoldSource {
+  /** The stored hold, open or closed, or undefined. */
+  load(cluster: string): Promise<ContentHold | undefined>;
+  save(hold: ContentHold): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
-import { ConsulOpsError } from '../shared/errors';
-import { createArchiveVerifier, type ArchiveVerifier, type VerifiedSnapshot } from '../snapshot-archive';
+import { ConsulOpsError, summarizeError, type ErrorSummary } from '../shared/errors';
+import { createArchiveVerifier, type ArchiveVerifier, type ArchiveVerifierOptions, type VerifiedSnapshot } from '../snapshot-archive';
+import { createStateBinDecoder, decoderSink, StateBinMalformedError, type ContentSummary, type StateBinDecoder } from '../snapshot-contents';
 import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
 import { uploadVerified, VerifiedUploadFailure } from './verified-upload';
 import { abortDestroys } from '../shared/abort-destroys';
@@ -17,10 +18,11 @@ export interface BackupDeps {
   /** Aborts the transfer (for example when the Lambda is about to time out); nothing is left behind. */
   readonly signal?: AbortSignal;
   /**
-   * Makes the archive verifier (e.g. one that inflates on a worker thread, or one with a state.bin sink).
-   * @default - `createArchiveVerifier()` on the calling thread
+   * Makes the archive verifier (e.g. one that inflates on a worker thread) with the options given, which carry the
+   * state.bin decoder as its `stateSink`.
+   * @default - `createArchiveVerifier(options)` on the calling thread
    */
-  readonly createVerifier?: () => ArchiveVerifier;
+  readonly createVerifier?: (options: ArchiveVerifierOptions) => ArchiveVerifier;
 }
 
 /** What to back up and how. */
@@ -32,6 +34,18 @@ export interface BackupInput {
   readonly stale?: boolean;
   /** With `stale`, refuse a snapshot from a server whose `X-Consul-LastContact` exceeds this many milliseconds. */
   readonly maxStaleMs?: number;
+}
+
+/**
+ * What the backup's state.bin holds, decoded in the verifying pass: its summary, or (`unreadable`) why it could not
+ * be decoded although the archive verified. `storeError` says the contents object could not be written (the backup
+ * itself is stored and verified).
+ */
+export interface BackupContents {
+  readonly summary?: ContentSummary;
+  readonly warnings: readonly string[];
+  readonly unreadable?: ErrorSummary;
+  readonly storeError?: ErrorSummary;
 }
 
 /** A verified backup as stored. */
@@ -49,12 +63,14 @@ export interface BackupResult {
   readonly kind: BackupKind;
   readonly durationMs: number;
   readonly verified: true;
+  readonly contents: BackupContents;
 }
 
 /**
  * Takes one snapshot and stores it as a verified backup, in one streaming pass ({@link uploadVerified}): Consul →
  * part buffers → verifier and S3 multipart upload. The upload is completed only once the verifier has checked every
- * SHA256SUMS entry, the tar end and the gzip trailer, and the object is tagged verified only afterwards. On any
+ * SHA256SUMS entry, the tar end and the gzip trailer, and the object is tagged verified only afterwards; the verifier
+ * hands state.bin to the decoder as it inflates it, and what the backup holds is stored beside it once tagged. On any
  * failure the upload is aborted and nothing that `list`, `prune` or `restore` treats as a backup is left.
  *
  * @example
@@ -71,7 +87,9 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   const headerIndex = opened.index ?? 0;
   const key = buildBackupKey({ prefix: input.prefix, cluster: input.cluster, takenAt: started, raftIndex: headerIndex });
 
-  const verifier = (deps.createVerifier ?? createArchiveVerifier)();
+  // The state.bin decoder reads the bytes the verifier inflates: one pass, no second read.
+  const decoder = createStateBinDecoder({ summary: true });
+  const verifier = (deps.createVerifier ?? createArchiveVerifier)({ stateSink: decoderSink(decoder) });
   const stopOnAbort = abortDestroys(opened.body, deps.signal);
   let versionId: string;
   let snapshot: VerifiedSnapshot;
@@ -103,6 +121,7 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   }
   const facts = { sha256: snapshot.archiveSha256, raftIndex: snapshot.meta.Index, raftTerm: snapshot.meta.Term, kind: input.kind };
   await deps.store.markVerified(key, versionId, facts);
+  const contents = await storeContents(deps, decoder, { key, versionId, snapshot });
   return {
     cluster: input.cluster,
     key,
@@ -117,7 +136,39 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
     kind: input.kind,
     durationMs: deps.now().getTime() - started.getTime(),
     verified: true,
+    contents,
   };
+}
+
+/**
+ * Ends the decoder (the archive verified, so its checksums matched) and stores the contents beside the archive. A
+ * malformed state.bin does not undo the backup: the archive passed every check Consul makes, so Consul would restore
+ * it; it is recorded as `unreadable` and the snapshot job fails on it (see `runSnapshotJob`).
+ */
+async function storeContents(deps: BackupDeps, decoder: StateBinDecoder, archive: { key: string; versionId: string; snapshot: VerifiedSnapshot }): Promise<BackupContents> {
+  let contents: BackupContents;
+  try {
+    const decoded = decoder.end({ checksums: 'matched' });
+    contents = { summary: decoded.summary, warnings: decoded.warnings };
+  } catch (err) {
+    if (!(err instanceof StateBinMalformedError)) throw err;
+    contents = { warnings: [], unreadable: summarizeError(err) };
+  }
+  const { summary, warnings, unreadable } = contents;
+  try {
+    await deps.store.saveContents({
+      version: 1,
+      key: archive.key,
+      versionId: archive.versionId,
+      archiveSha256: archive.snapshot.archiveSha256,
+      ...(summary ? { summary } : {}),
+      ...(warnings.length ? { warnings } : {}),
+      ...(unreadable ? { unreadable: { code: unreadable.code, message: unreadable.message } } : {}),
+    });
+  } catch (err) {
+    return { ...contents, storeError: summarizeError(err) };
+  }
+  return contents;
 }
 
 /** The folder `list`, `prune` and `restore` look in for one cluster's backups. */

@@ -18,6 +18,8 @@ export const RESTORE_ERROR_CODES = {
   failed: 'RESTORE_FAILED',
   functionFailed: 'RESTORE_FUNCTION_FAILED',
   clusterUnknown: 'RESTORE_CLUSTER_UNKNOWN',
+  kvFailed: 'RESTORE_KV_FAILED',
+  kvOutsidePrefix: 'RESTORE_KV_OUTSIDE_PREFIX',
 } as const;
 
 /** No `--cluster`, no key, and the bucket does not say which cluster to restore. */
@@ -203,5 +205,29 @@ export class RestoreFunctionError extends ConsulOpsError {
     super(RESTORE_ERROR_CODES.functionFailed, `restore function ${functionName} failed: ${errorType}: ${errorMessage}`, "The message ends with the function's remedy; its log group and the report on the topic have the details.", {
       context: { functionName, errorType },
     });
+  }
+}
+
+/** Consul refused a `restore-kv` write for another reason than a changed key (permissions, size, no leader). */
+export class KvRestoreFailedError extends ConsulOpsError {
+  constructor(prefix: string, key: string, consulMessage: string, applied: { readonly create: number; readonly update: number; readonly delete: number; readonly conflicts: number }) {
+    super(
+      RESTORE_ERROR_CODES.kvFailed,
+      `restore-kv of ${prefix} stopped: Consul refused the write of ${key}: ${consulMessage} (applied before: ${applied.create} created, ${applied.update} updated, ${applied.delete} deleted; ${applied.conflicts} conflicts)`,
+      'Fix the cause (the token needs key:read and key:write on the prefix), then run the same restore-kv again: keys already restored are skipped as unchanged.',
+      { context: { prefix, key, consulMessage, ...applied } },
+    );
+  }
+}
+
+/** A key outside the requested prefix reached the plan: nothing is written (a safety net, never expected). */
+export class KvOutsidePrefixError extends ConsulOpsError {
+  constructor(key: string, prefix: string) {
+    super(
+      RESTORE_ERROR_CODES.kvOutsidePrefix,
+      `restore-kv of ${prefix} was handed the key ${key}, which is outside the prefix; nothing was written`,
+      'This is a consul-ops bug: please report it with the prefix. No key outside the prefix is ever written.',
+      { context: { key, prefix } },
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { PassThrough, pipeline } from 'node:stream';
 import type { BackupStore, SnapshotTarget } from '../backup/ports';
 import { runBackup } from '../backup/workflow';
 import { ConsulOpsError } from '../shared/errors';
@@ -11,7 +10,8 @@ import {
 import type { RestoreCheck, RestoreTokens, TokenSecretPreflight, TokenSecretReconciliation } from './ports';
 import { tokensAfterRestore, tokensCheck } from './token-checks';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
-import { createArchiveVerifier, verifySnapshotStream, type VerifiedSnapshot } from '../snapshot-archive';
+import { createArchiveVerifier, type VerifiedSnapshot } from '../snapshot-archive';
+import { readStoredBackup } from './read-backup';
 import { verifiedSendBody } from './verified-send';
 import { leaderAfterRestore, preflight, type RestoreTarget } from './preflight';
 import { abortDestroys } from '../shared/abort-destroys';
@@ -227,23 +227,7 @@ export async function runRestore(deps: RestoreDeps, input: RestoreInput): Promis
 
 /** First read of the pinned version: verify the archive and compare it with the recorded sha256. */
 async function verifyStored(deps: RestoreDeps, backup: SelectedBackup): Promise<VerifiedSnapshot> {
-  const source = await deps.store.open(backup.key, backup.versionId);
-  const stopOnAbort = abortDestroys(source, deps.signal);
-  const counted = countBytes((n) => deps.onProgress?.('verify', n, backup.sizeBytes));
-  // pipeline, not pipe: an S3 error or an abort must reach the verifier, or the verification would never settle.
-  pipeline(source, counted, () => undefined);
-  let verified: VerifiedSnapshot;
-  try {
-    verified = await verifySnapshotStream(counted);
-  } catch (err) {
-    if (err instanceof ConsulOpsError && err.code === 'SNAPSHOT_INVALID') throw new BackupInvalidError(backup.key, backup.versionId, err);
-    throw err;
-  } finally {
-    stopOnAbort();
-    if (!source.readableEnded) source.destroy();
-  }
-  if (verified.archiveSha256 !== backup.sha256) throw new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, verified.archiveSha256);
-  return verified;
+  return (await readStoredBackup(deps.store, backup, { signal: deps.signal, onProgress: (n, total) => deps.onProgress?.('verify', n, total) })).snapshot;
 }
 
 async function takeSafetySnapshot(deps: RestoreDeps, input: RestoreInput): Promise<{ key: string; versionId: string }> {
@@ -288,15 +272,4 @@ async function sendBackup(deps: RestoreDeps, backup: SelectedBackup, cluster: st
     if (!source.readableEnded) source.destroy();
   }
   return send.verified;
-}
-
-function countBytes(onBytes: (total: number) => void): PassThrough {
-  let total = 0;
-  return new PassThrough({
-    transform(chunk: Buffer, _encoding, callback) {
-      total += chunk.length;
-      onBytes(total);
-      callback(null, chunk);
-    },
-  });
 }

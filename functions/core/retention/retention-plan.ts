@@ -24,6 +24,11 @@ export interface RetentionCandidate {
   readonly takenAt: Date;
   /** True once the archive was verified. Unverified backups are never deleted by {@link planRetention}. */
   readonly verified: boolean;
+  /**
+   * Why this backup is kept whatever the rules say (e.g. the content-drop hold on the last backup before a drop).
+   * @default - no hold
+   */
+  readonly hold?: string;
 }
 
 /**
@@ -327,7 +332,7 @@ function detectGuard(managed: readonly Entry[], policy: ResolvedRetentionPolicy,
  * - Only verified backups taken at or before `now` take part in the rules. Unverified backups are always kept
  *   (see {@link planLeftoverCleanup}); future-dated ones are always kept and consume no count, so one skewed clock
  *   cannot push real history out.
- * - `keepMin` keeps the newest n of those backups whatever the rules say.
+ * - `keepMin` keeps the newest n of those backups whatever the rules say; a candidate's `hold` keeps it too.
  * - Nothing is deleted (and `guard` is set) when there is no verified backup, when the newest one is older than twice
  *   `scheduleIntervalMs`, or when the policy is empty.
  *
@@ -353,6 +358,8 @@ export function planRetention(backups: readonly RetentionCandidate[], policy: Re
   const counters = applyCountRules(managed, resolved);
   const floor = resolved.keepMin === -1 ? managed.length : resolved.keepMin;
   managed.slice(0, floor).forEach((entry) => entry.reasons.push(keepMinReason(resolved.keepMin)));
+  // A hold keeps its backup whatever the rules (and guards) say; it takes no count from them.
+  for (const entry of entries) if (entry.candidate.hold) entry.reasons.push(entry.candidate.hold);
   const guard = detectGuard(managed, resolved, now);
   const guardReason = guard?.kind === 'empty-policy' ? RETENTION_REASONS.emptyPolicyGuard : RETENTION_REASONS.staleNewestGuard;
   const keep: RetentionKeep[] = [];

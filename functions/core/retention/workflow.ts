@@ -1,6 +1,7 @@
 import { parseBackupKey } from '../backup/backup-key';
 import type { BackupStore, StoredBackup } from '../backup/ports';
 import { backupFolder } from '../backup/workflow';
+import type { RetentionHoldSource } from './ports';
 import {
   describeRetentionPolicy,
   planLeftoverCleanup,
@@ -12,6 +13,8 @@ import {
 /** What {@link runPrune} needs from outside. */
 export interface PruneDeps {
   readonly store: BackupStore;
+  /** Holds that keep backups whatever the policy says (the content-drop hold). Required: no prune may miss one. */
+  readonly holds: RetentionHoldSource;
   readonly now: () => Date;
 }
 
@@ -41,7 +44,8 @@ export interface PruneResult {
  *
  * Deletes are delete markers on a versioned bucket: the deleted version stays recoverable until the bucket's
  * noncurrent-version lifecycle expires it (and, with Object Lock, not before its retention ends). Nothing is
- * deleted while the newest verified backup is older than twice the schedule (the planner's stop guard).
+ * deleted while the newest verified backup is older than twice the schedule (the planner's stop guard), and a backup
+ * under a hold (the content-drop hold) is kept with the hold's reason.
  *
  * @example
  * const result = await runPrune({ store, now: () => new Date() }, { cluster: 'prod', prefix: 'snapshots', policy, dryRun: true });
@@ -49,10 +53,12 @@ export interface PruneResult {
 export async function runPrune(deps: PruneDeps, input: PruneInput): Promise<PruneResult> {
   const folder = backupFolder(input.prefix, input.cluster);
   const now = deps.now();
-  const objects = (await deps.store.list(folder)).filter((o) => parseBackupKey(o.key)?.cluster === input.cluster);
+  const [listed, holds] = await Promise.all([deps.store.list(folder), deps.holds.listHolds(input.cluster)]);
+  const objects = listed.filter((o) => parseBackupKey(o.key)?.cluster === input.cluster);
   const byId = new Map(objects.map((o) => [idOf(o), o]));
+  const holdOf = new Map(holds.map((h) => [`${h.key}#${h.versionId}`, h.reason]));
   const plan = planRetention(
-    objects.map((o) => ({ id: idOf(o), takenAt: takenAtOf(o), verified: o.verified })),
+    objects.map((o) => ({ id: idOf(o), takenAt: takenAtOf(o), verified: o.verified, ...(holdOf.has(idOf(o)) ? { hold: holdOf.get(idOf(o)) } : {}) })),
     input.policy,
     now,
   );

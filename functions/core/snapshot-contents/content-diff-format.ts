@@ -14,7 +14,8 @@ export interface DiffFormatOptions {
    */
   readonly showValues?: boolean;
   /**
-   * Lines listed per section in the text form; the rest is summed up as "… and N more".
+   * Lines listed per kind of change (added, removed, changed) of each section in the text form; the rest is summed
+   * up as "… and N more added".
    * @default - all of them
    */
   readonly maxListed?: number;
@@ -32,20 +33,24 @@ export interface DiffFormatOptions {
 export function formatSnapshotDiff(diff: SnapshotContentsDiff, options: DiffFormatOptions = {}): string {
   const show = options.showValues === true;
   const lines: string[] = [countsTable('Counts', diff.counts, true), countsTable('Records by type (changed only)', diff.recordTypes, false)].filter((t) => t !== '');
-  const section = (title: string, parts: readonly (readonly [string, number])[], items: readonly string[]) => {
+  // One group of lines per part (added, removed, changed), each cut at maxListed on its own, so that a flood of
+  // additions never hides the removals.
+  const section = (title: string, parts: readonly (readonly [string, number])[], groups: readonly (readonly string[])[]) => {
     lines.push(`${title}: ${parts.map(([what, n]) => `${n} ${what}`).join(', ')}`);
-    const max = options.maxListed ?? items.length;
-    lines.push(...items.slice(0, max).map((i) => `  ${i}`));
-    if (items.length > max) lines.push(`  … and ${items.length - max} more`);
+    groups.forEach((items, g) => {
+      const max = options.maxListed ?? items.length;
+      lines.push(...items.slice(0, max).map((i) => `  ${i}`));
+      if (items.length > max) lines.push(`  … and ${items.length - max} more ${parts[g][0]}`);
+    });
   };
   const { kv } = diff;
   section(
     'KV keys',
     [['added', kv.added.length], ['removed', kv.removed.length], ['changed', kv.changed.length]],
     [
-      ...kv.added.map((r) => `+ ${r.key}${show && r.value ? ` = ${showValue(r.value)}` : ''}`),
-      ...kv.removed.map((r) => `- ${r.key}${show && r.value ? ` = ${showValue(r.value)}` : ''}`),
-      ...kv.changed.map((c) => `~ ${c.key} (${c.changed.join(', ')})${show && c.before && c.after && c.changed.includes('value') ? `: ${showValue(c.before)} → ${showValue(c.after)}` : ''}`),
+      kv.added.map((r) => `+ ${r.key}${show && r.value ? ` = ${showValue(r.value)}` : ''}`),
+      kv.removed.map((r) => `- ${r.key}${show && r.value ? ` = ${showValue(r.value)}` : ''}`),
+      kv.changed.map((c) => `~ ${c.key} (${c.changed.join(', ')})${show && c.before && c.after && c.changed.includes('value') ? `: ${showValue(c.before)} → ${showValue(c.after)}` : ''}`),
     ],
   );
   if (!show && kv.added.length + kv.removed.length + kv.changed.length > 0) lines.push('  (values are not shown; pass --show-values to print them)');
@@ -53,7 +58,7 @@ export function formatSnapshotDiff(diff: SnapshotContentsDiff, options: DiffForm
   section(
     'ACL tokens',
     [['added', tokens.added.length], ['removed', tokens.removed.length], ['changed', tokens.changed.length]],
-    [...tokens.added.map((t) => `+ ${t.accessorId} ${JSON.stringify(t.description)}`), ...tokens.removed.map((t) => `- ${t.accessorId} ${JSON.stringify(t.description)}`), ...tokens.changed.map((t) => `~ ${t.accessorId} ${JSON.stringify(t.description)}`)],
+    [tokens.added.map((t) => `+ ${t.accessorId} ${JSON.stringify(t.description)}`), tokens.removed.map((t) => `- ${t.accessorId} ${JSON.stringify(t.description)}`), tokens.changed.map((t) => `~ ${t.accessorId} ${JSON.stringify(t.description)}`)],
   );
   namedSection(section, 'ACL policies', diff.policies);
   namedSection(section, 'ACL roles', diff.roles);
@@ -62,12 +67,12 @@ export function formatSnapshotDiff(diff: SnapshotContentsDiff, options: DiffForm
     'Intentions',
     [['added', intentions.added.length], ['removed', intentions.removed.length], ['changed', intentions.changed.length]],
     [
-      ...intentions.added.map((i) => `+ ${i.source} -> ${i.destination}: ${i.rule}`),
-      ...intentions.removed.map((i) => `- ${i.source} -> ${i.destination}: ${i.rule}`),
-      ...intentions.changed.map((i) => `~ ${i.source} -> ${i.destination}: ${i.before} → ${i.after}`),
+      intentions.added.map((i) => `+ ${i.source} -> ${i.destination}: ${i.rule}`),
+      intentions.removed.map((i) => `- ${i.source} -> ${i.destination}: ${i.rule}`),
+      intentions.changed.map((i) => `~ ${i.source} -> ${i.destination}: ${i.before} → ${i.after}`),
     ],
   );
-  section('Services', [['added', diff.services.added.length], ['removed', diff.services.removed.length]], [...diff.services.added.map((s) => `+ ${s}`), ...diff.services.removed.map((s) => `- ${s}`)]);
+  section('Services', [['added', diff.services.added.length], ['removed', diff.services.removed.length]], [diff.services.added.map((s) => `+ ${s}`), diff.services.removed.map((s) => `- ${s}`)]);
   return lines.join('\n');
 }
 
@@ -95,11 +100,11 @@ export function snapshotDiffToJson(diff: SnapshotContentsDiff, options: DiffForm
   };
 }
 
-function namedSection(section: (title: string, parts: readonly (readonly [string, number])[], items: readonly string[]) => void, title: string, changes: NamedChanges): void {
+function namedSection(section: (title: string, parts: readonly (readonly [string, number])[], groups: readonly (readonly string[])[]) => void, title: string, changes: NamedChanges): void {
   section(
     title,
     [['added', changes.added.length], ['removed', changes.removed.length], ['changed', changes.changed.length]],
-    [...changes.added.map((n) => `+ ${n}`), ...changes.removed.map((n) => `- ${n}`), ...changes.changed.map((n) => `~ ${n}`)],
+    [changes.added.map((n) => `+ ${n}`), changes.removed.map((n) => `- ${n}`), changes.changed.map((n) => `~ ${n}`)],
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Finding } from '../report/report';
-import type { Severity } from '../shared/severity';
+import { InvalidInputError } from '../shared/errors';
+import { SEVERITIES, type Severity } from '../shared/severity';
 import { SUMMARY_COUNTS } from './content-diff';
 import type { ContentSummary } from './content-summary';
 
@@ -28,6 +29,31 @@ export const DEFAULT_CONTENT_DROP_THRESHOLDS: Required<ContentDropThresholds> = 
   servicesDropPercent: 20,
   intentionRemovedSeverity: 'medium',
 };
+
+const PERCENT_FIELDS = ['kvEntriesDropPercent', 'aclTokensDropPercent', 'servicesDropPercent'] as const;
+
+/**
+ * Validates per-cluster thresholds (from the deploy config or the Lambda environment) and applies the defaults.
+ *
+ * @throws InvalidInputError naming the field (`<where>.kvEntriesDropPercent`…) for a percentage outside 0–100, an
+ * unknown severity or an unknown field.
+ */
+export function resolveContentDropThresholds(input: Readonly<Record<string, unknown>> = {}, where = 'contentDrop'): Required<ContentDropThresholds> {
+  const known = new Set<string>([...PERCENT_FIELDS, 'intentionRemovedSeverity']);
+  const unknown = Object.keys(input).find((k) => !known.has(k));
+  if (unknown !== undefined) throw new InvalidInputError(`${where}.${unknown}`, `is not a threshold (known: ${[...known].join(', ')})`, '{ "kvEntriesDropPercent": 20 }');
+  for (const field of PERCENT_FIELDS) {
+    const v = input[field];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 100)) {
+      throw new InvalidInputError(`${where}.${field}`, `must be a percentage from 0 to 100 (100 turns the check off), got ${JSON.stringify(v)}`, '20');
+    }
+  }
+  const severity = input.intentionRemovedSeverity;
+  if (severity !== undefined && severity !== 'off' && !(SEVERITIES as readonly unknown[]).includes(severity)) {
+    throw new InvalidInputError(`${where}.intentionRemovedSeverity`, `must be one of ${[...SEVERITIES, 'off'].join(', ')}, got ${JSON.stringify(severity)}`, '"medium"');
+  }
+  return { ...DEFAULT_CONTENT_DROP_THRESHOLDS, ...(input as ContentDropThresholds) };
+}
 
 /** One number for the dashboard (a metric per type). */
 export interface ContentMetric {

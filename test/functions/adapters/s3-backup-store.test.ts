@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -171,6 +172,33 @@ describe('S3BackupStore', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow('a.snap: AccessDenied forbidden by object lock');
-    expect(s3).toHaveReceivedCommandWith(DeleteObjectsCommand, { Delete: { Objects: [{ Key: 'a.snap' }], Quiet: true } });
+    // The archive's contents object goes with it.
+    expect(s3).toHaveReceivedCommandWith(DeleteObjectsCommand, { Delete: { Objects: [{ Key: 'a.snap' }, { Key: 'a.snap.contents.json' }], Quiet: true } });
+  });
+
+  it('stores contents beside the archive and reads them back only for the version they describe', async () => {
+    // Prepare
+    const contents = { version: 1 as const, key: 'snapshots/c1/a.snap', versionId: 'va', archiveSha256: 'ab'.repeat(32), warnings: ['w'] };
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(GetObjectCommand, { Key: 'snapshots/c1/a.snap.contents.json' }).resolves({ Body: sdkStream(JSON.stringify(contents)) } as never);
+    s3.on(GetObjectCommand, { Key: 'snapshots/c1/none.snap.contents.json' }).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    const store = new S3BackupStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'b' });
+
+    // Act
+    await store.saveContents(contents);
+    const same = await store.loadContents('snapshots/c1/a.snap', 'va');
+    const otherVersion = await store.loadContents('snapshots/c1/a.snap', 'vb');
+    const none = await store.loadContents('snapshots/c1/none.snap', 'v1');
+
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'b', Key: 'snapshots/c1/a.snap.contents.json', Body: JSON.stringify(contents), ContentType: 'application/json; charset=utf-8' });
+    expect(same).toEqual(contents);
+    expect(otherVersion).toBeUndefined();
+    expect(none).toBeUndefined();
   });
 });
+
+/** A response body as the SDK returns it (only `transformToString` is used). */
+function sdkStream(text: string): { transformToString: () => Promise<string> } {
+  return { transformToString: async () => text };
+}

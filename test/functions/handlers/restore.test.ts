@@ -18,6 +18,14 @@ describe('parseRestoreEvent', () => {
     });
   });
 
+  it('reads a restore-kv request (kvPrefix), a dry run unless confirmed', () => {
+    // Act
+    const parsed = parseRestoreEvent({ cluster: 'demo', before: '2026-11-21T23:00:00Z', kvPrefix: 'config/payments/', deleteExtra: true }, 'demo');
+
+    // Assess
+    expect(parsed).toMatchObject({ selector: { before: new Date('2026-11-21T23:00:00Z') }, kvPrefix: 'config/payments/', deleteExtra: true, dryRun: true, confirm: undefined });
+  });
+
   it.each([
     { event: { cluster: 'demo', key: 'snapshots/demo/k.snap', versionId: 'v1' }, selector: { key: 'snapshots/demo/k.snap', versionId: 'v1' } },
     { event: { cluster: 'demo', before: '2026-11-21T23:00:00Z' }, selector: { before: new Date('2026-11-21T23:00:00Z') } },
@@ -35,6 +43,9 @@ describe('parseRestoreEvent', () => {
     { name: 'two selectors', event: { cluster: 'demo', latest: true, before: '2026-11-21T23:00:00Z' }, message: /got latest, before/ },
     { name: 'versionId without key', event: { cluster: 'demo', latest: true, versionId: 'v1' }, message: /event.versionId: needs key/ },
     { name: 'a bad time', event: { cluster: 'demo', before: 'yesterday' }, message: /"yesterday" is not an ISO 8601 time/ },
+    { name: 'deleteExtra without kvPrefix', event: { cluster: 'demo', latest: true, deleteExtra: true }, message: /event.deleteExtra: needs kvPrefix/ },
+    { name: 'a full-restore override with kvPrefix', event: { cluster: 'demo', latest: true, kvPrefix: 'config/', skipSafetySnapshot: true }, message: /event.skipSafetySnapshot: applies to a full restore only/ },
+    { name: 'an empty kvPrefix', event: { cluster: 'demo', latest: true, kvPrefix: '' }, message: /event.kvPrefix: expected a non-empty string/ },
   ])('refuses $name', ({ event, message }) => {
     expect(() => parseRestoreEvent(event, 'demo')).toThrow(message);
   });

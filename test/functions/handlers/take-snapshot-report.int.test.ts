@@ -2,20 +2,17 @@
  * The take-snapshot handler's reporting, end to end: Consul simulator, Secrets Manager fake, radosgw for state and
  * reports, fauxqs for SNS (REPORT_TOPIC_ARN + AWS_ENDPOINT_URL_SNS, as the stack and a local run set them).
  */
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNAPSHOT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
-import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
-import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
-import { startLocalSns, type LocalSns, type QueueSubscription } from '../../../local/sns';
-import { createTestBucket } from '../../helpers/s3';
+import type { ConsulSimulator } from '../../../local/consul-simulator';
+import type { QueueSubscription } from '../../../local/sns';
+import { startSnapshotFunctionStack, type SnapshotFunctionStack } from '../../helpers/snapshot-function-stack';
 
 type Handler = typeof import('../../../functions/handlers/take-snapshot').handler;
 const context = { getRemainingTimeInMillis: () => 900_000 };
 
 describe('take-snapshot handler reports (local stack + fauxqs)', () => {
+  let stack: SnapshotFunctionStack;
   let sim: ConsulSimulator;
-  let secrets: SecretsManagerFake;
-  let sns: LocalSns;
   let inbox: QueueSubscription;
   let topicArn: string;
   const saved = { ...process.env };
@@ -31,34 +28,15 @@ describe('take-snapshot handler reports (local stack + fauxqs)', () => {
   }
 
   beforeAll(async () => {
-    sim = await startConsulSimulator();
-    secrets = await startSecretsManagerFake();
-    sns = await startLocalSns();
-    topicArn = sns.createTopic('consul-ops-reports');
-    inbox = sns.subscribeQueue(topicArn);
-    const created = await new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1' }).send(
-      new CreateSecretCommand({ Name: 'consul/demo/management', SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) }),
-    );
-    const { bucket } = await createTestBucket({ versioning: true });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-      [E.clusterName]: 'demo',
-      [E.bucketName]: bucket,
-      [E.snapshotPrefix]: 'snapshots',
-      [E.consulAddresses]: sim.url,
-      [E.consulTokenSecretArn]: created.ARN!,
-      [E.reportTopicArn]: topicArn,
+    stack = await startSnapshotFunctionStack();
+    ({ sim, inbox, topicArn } = stack);
+    Object.assign(process.env, stack.env, {
       [E.retentionPolicy]: JSON.stringify({ hourly: 24, daily: 7, weekly: 4, monthly: 6, keepMin: 3, scheduleIntervalMs: 3_600_000 }),
     });
   });
   afterAll(async () => {
     process.env = saved;
-    await sim.stop();
-    await secrets.stop();
-    await sns.stop();
+    await stack.stop();
   });
 
   it('sends the daily digest for the first good backup, stays quiet for the next, and is loud on failure', async () => {

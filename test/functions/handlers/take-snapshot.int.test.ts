@@ -1,40 +1,24 @@
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3BackupStore } from '../../../functions/adapters/s3-backup-store';
 import { backupFolder } from '../../../functions/core/backup/workflow';
 import { SNAPSHOT_FUNCTION_ENV as E } from '../../../functions/handlers/lambda-env';
-import { startConsulSimulator, type ConsulSimulator } from '../../../local/consul-simulator';
-import { startSecretsManagerFake, type SecretsManagerFake } from '../../../local/secrets-manager-fake';
-import { createTestBucket } from '../../helpers/s3';
+import type { ConsulSimulator } from '../../../local/consul-simulator';
+import { startSnapshotFunctionStack, type SnapshotFunctionStack } from '../../helpers/snapshot-function-stack';
 import { EDGE_CONSUL_PROFILES } from '../../helpers/consul-versions';
 
 type Handler = typeof import('../../../functions/handlers/take-snapshot').handler;
 
 describe.each(EDGE_CONSUL_PROFILES)('take-snapshot handler (the real Lambda code against the local stack, Consul %s)', (consulVersion) => {
+  let stack: SnapshotFunctionStack;
   let sim: ConsulSimulator;
-  let secrets: SecretsManagerFake;
-  let bucket: string;
   let store: S3BackupStore;
   let handler: Handler;
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sim = await startConsulSimulator({ consulVersion });
-    secrets = await startSecretsManagerFake();
-    const created = await new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1' }).send(
-      new CreateSecretCommand({ Name: 'consul/demo/management', SecretString: JSON.stringify({ accessorId: sim.managementToken.accessorId, secretId: sim.managementToken.secretId }) }),
-    );
-    const test = await createTestBucket({ versioning: true });
-    bucket = test.bucket;
-    store = new S3BackupStore({ client: test.s3, bucket });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-      [E.clusterName]: 'demo',
-      [E.bucketName]: bucket,
-      [E.snapshotPrefix]: 'snapshots',
-      [E.consulAddresses]: sim.url,
-      [E.consulTokenSecretArn]: created.ARN!,
+    stack = await startSnapshotFunctionStack({ consulVersion });
+    sim = stack.sim;
+    store = new S3BackupStore({ client: stack.s3, bucket: stack.bucket });
+    Object.assign(process.env, stack.env, {
       [E.retentionPolicy]: JSON.stringify({ hourly: 24, daily: 7, weekly: 4, monthly: 6, keepMin: 3, scheduleIntervalMs: 3_600_000 }),
     });
     jest.isolateModules(() => {
@@ -44,8 +28,7 @@ describe.each(EDGE_CONSUL_PROFILES)('take-snapshot handler (the real Lambda code
   });
   afterAll(async () => {
     process.env = saved;
-    await sim.stop();
-    await secrets.stop();
+    await stack.stop();
   });
 
   it('takes a verified backup, applies retention and keeps the newest backups', async () => {
@@ -54,7 +37,7 @@ describe.each(EDGE_CONSUL_PROFILES)('take-snapshot handler (the real Lambda code
     const second = await handler({ trigger: 'schedule' }, { getRemainingTimeInMillis: () => 900_000 });
 
     // Assess
-    expect(first.backup).toMatchObject({ cluster: 'demo', verified: true, kind: 'scheduled', datacenter: 'dc1', consulVersion });
+    expect(first.backup).toMatchObject({ cluster: 'demo', verified: true, kind: 'scheduled', datacenter: 'dc1' });
     expect(second.prune.deleted).toEqual([]);
     expect(second.prune.kept.map((k) => k.key).sort()).toEqual([first.backup.key, second.backup.key].sort());
     const listed = await store.list(backupFolder('snapshots', 'demo'));

@@ -33,6 +33,7 @@ describe('parseDeployConfig', () => {
       stale: false,
       memoryMb: 1024,
       retention: { hourly: 24, daily: 7, weekly: 4, monthly: 6, yearly: 0, keepMin: 3 },
+      contentDrop: { kvEntriesDropPercent: 20, aclTokensDropPercent: 20, servicesDropPercent: 20, intentionRemovedSeverity: 'medium' },
     });
     expect(config.notifications).toEqual({ emails: [], emailSeverities: ['critical', 'high'] });
     expect(config.bucket).toEqual({ noncurrentVersionExpirationDays: 30, accessLogging: false });
@@ -143,7 +144,7 @@ describe('parseDeployConfig', () => {
       c.clusters[0].backup.retenion = {};
       c.bukcet = {};
     }, [
-      'clusters[0].backup.retenion: unknown field; expected one of: schedule, timeZone, stale, maxStaleMs, memoryMb, retention',
+      'clusters[0].backup.retenion: unknown field; expected one of: schedule, timeZone, stale, maxStaleMs, memoryMb, retention, contentDrop',
       'bukcet: unknown field; expected one of: deployment, clusters, notifications, bucket, network, restore',
     ]],
     ['a bad email and severity', (c) => (c.notifications = { emails: ['ops'], emailSeverities: ['urgent'] }), [
@@ -293,6 +294,7 @@ const WRONG_VALUES: Record<string, { set: Mutation; says: string }> = {
   'clusters[].backup.maxStaleMs': { set: (c) => (c.clusters[0].backup.maxStaleMs = -5), says: 'expected a whole number of milliseconds' },
   'clusters[].backup.memoryMb': { set: (c) => (c.clusters[0].backup.memoryMb = 128), says: 'expected at least 256 (MB)' },
   'clusters[].backup.retention': { set: (c) => (c.clusters[0].backup.retention = { daily: 'seven' }), says: 'expected a whole number of daily snapshots' },
+  'clusters[].backup.contentDrop': { set: (c) => (c.clusters[0].backup.contentDrop = { kvEntriesDropPercent: 120 }), says: 'expected a percentage from 0 to 100 (100 turns the check off)' },
   'clusters[].intentions.enabled': { set: (c) => (c.clusters[0].intentions = { enabled: 1 }), says: 'expected true or false' },
   'clusters[].intentions.schedule': { set: (c) => (c.clusters[0].intentions = { schedule: 'cron(0 * * * * *)' }), says: 'one of them must be ?' },
   'clusters[].intentions.timeZone': { set: (c) => (c.clusters[0].intentions = { timeZone: 'Berlin' }), says: 'expected an IANA time zone' },

@@ -82,6 +82,7 @@ describe('ClusterOps: take-snapshot', () => {
       SCHEDULE_EXPRESSION: 'rate(1 hour)',
       SCHEDULE_TIME_ZONE: 'UTC',
       REPORT_TOPIC_ARN: { Ref: 'ReportTopicArn' },
+      CONTENT_DROP_THRESHOLDS: JSON.stringify({ kvEntriesDropPercent: 20, aclTokensDropPercent: 20, servicesDropPercent: 20, intentionRemovedSeverity: 'medium' }),
     });
     expect(template.toJSON().Parameters.BackupBucketArn).toEqual({ Type: 'AWS::SSM::Parameter::Value<String>', Default: '/consul-ops/ConsulOps/backup-bucket-arn', Description: expect.any(String) });
   });
@@ -124,10 +125,14 @@ describe('ClusterOps: take-snapshot', () => {
   });
 
   it('grants exactly: its queue, its secrets, its snapshot prefix, its own report and state keys, and publish', () => {
+    const reports = reportStatements('backup');
+    // Its report state and the content-drop hold (which backup retention keeps while a drop is open) share a statement.
+    reports[3] = { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [bucketObjects('state/demo/backup.json'), bucketObjects('state/demo/content-drop-hold.json')] };
     expect(policyStatements(template, 'ClusterTakeSnapshotFunctionRole')).toEqual([
       dlq('TakeSnapshot'),
       consulSecrets,
-      ...reportStatements('backup'),
+      ...reports,
+      { Effect: 'Allow', Action: 's3:ListBucket', Condition: { StringEquals: { 's3:prefix': 'state/demo/content-drop-hold.json' } }, Resource: BUCKET },
       {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListMultipartUploadParts', 's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
@@ -271,7 +276,8 @@ describe('ClusterOps: every job', () => {
 
   it.each(roles)('%s reaches only its own feature\'s report and state keys (%s)', (role, feature) => {
     const keys = JSON.stringify(policyStatements(template, role)).match(/\/(reports|state)\/[^"]*/g) ?? [];
-    expect([...new Set(keys)].sort()).toEqual([`/reports/demo/${feature}/*`, feature === 'rotation' ? `/state/demo/${feature}/*` : `/state/demo/${feature}.json`]);
+    const extra = feature === 'backup' ? ['/state/demo/content-drop-hold.json'] : [];
+    expect([...new Set(keys)].sort()).toEqual([`/reports/demo/${feature}/*`, feature === 'rotation' ? `/state/demo/${feature}/*` : `/state/demo/${feature}.json`, ...extra].sort());
   });
 
   it.each(roles)('%s has no action twice on the same resource and condition', (role) => {

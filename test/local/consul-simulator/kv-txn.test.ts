@@ -33,6 +33,17 @@ describe('consul simulator: KV and transactions', () => {
     expect([missing.status, missing.text, Number(missing.headers['x-consul-index']) >= 1]).toEqual([404, '', true]);
   });
 
+  it('txn keeps a uint64 Flags above 2^53 exactly, and refuses one above 2^64-1 as Go does', async () => {
+    // Act
+    const ok = await call(sim.url, 'PUT', '/v1/txn', { token: mgmt, body: '[{"KV":{"Verb":"set","Key":"flags/max","Value":"eA==","Flags":18446744073709551615}}]' });
+    const over = await call(sim.url, 'PUT', '/v1/txn', { token: mgmt, body: '[{"KV":{"Verb":"set","Key":"flags/over","Value":"eA==","Flags":18446744073709551616}}]' });
+
+    // Assess
+    expect(ok.status).toBe(200);
+    expect(sim.state.kvEntry('flags/max')?.Flags).toBe(18446744073709551615n);
+    expect([over.status, over.text]).toEqual([400, 'Failed to parse body: json: cannot unmarshal number 18446744073709551616 into Go struct field KVTxnOp.KV.Flags of type uint64']);
+  });
+
   it('?cas: 0 creates only, a stale index answers false; DELETE ?cas likewise; ?recurse and ?keys with ?separator list', async () => {
     // Prepare
     expect((await kv('PUT', 'cas/a?cas=0', { body: '1' })).text).toBe('true');

@@ -41,6 +41,7 @@ const backup: BackupResult = {
   kind: 'scheduled',
   durationMs: 4200,
   verified: true,
+  contents: { warnings: [] },
 };
 const prune: PruneResult = { cluster: 'prod-east', dryRun: false, policy: '24h/7d/4w/6m', kept: [], deleted: [], leftovers: [] };
 

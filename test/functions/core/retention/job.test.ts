@@ -2,6 +2,7 @@ import type { BackupStore, StoredBackup } from '../../../../functions/core/backu
 import { buildBackupKey } from '../../../../functions/core/backup/backup-key';
 import { runPruneJob } from '../../../../functions/core/retention/job';
 import { RETENTION_FINDING_IDS } from '../../../../functions/core/retention/retention-report';
+import { NO_HOLDS } from '../../../helpers/in-memory-backups';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-21T12:10:00Z');
@@ -29,7 +30,7 @@ describe('runPruneJob', () => {
     ['a failed prune', [], new Error('AccessDenied'), false, { severity: 'high', title: 'retention failed', outcome: 'failed', findings: [expect.objectContaining({ id: RETENTION_FINDING_IDS.failed })] }],
   ])('reports %s', async (_name, objects, fail, dryRun, expected) => {
     // Act
-    const outcome = await runPruneJob({ store: store(objects, fail), now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun });
+    const outcome = await runPruneJob({ store: store(objects, fail), holds: NO_HOLDS, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun });
 
     // Assess
     expect(outcome.ok).toBe(fail === undefined);
@@ -37,7 +38,7 @@ describe('runPruneJob', () => {
   });
 
   it('describes the plan in one line', async () => {
-    const outcome = await runPruneJob({ store: store([backup(0), backup(1), backup(2)]), now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun: true });
+    const outcome = await runPruneJob({ store: store([backup(0), backup(1), backup(2)]), holds: NO_HOLDS, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun: true });
     expect(outcome.report?.summary).toEqual([expect.stringMatching(/^Retention \(.+\), dry run: kept 1, would delete 2\.$/)]);
   });
 });

@@ -3,8 +3,12 @@ import { S3BackupStore } from '../../../../functions/adapters/s3-backup-store';
 import type { ClusterIdentity, SnapshotSource } from '../../../../functions/core/backup/ports';
 import { backupFolder, runBackup } from '../../../../functions/core/backup/workflow';
 import { runPrune } from '../../../../functions/core/retention/workflow';
+import { S3ContentHoldStore } from '../../../../functions/adapters/s3-content-hold-store';
+import { acknowledgeContentHold, decideContentHold } from '../../../../functions/core/backup/content-hold';
 import { writeSnapshotArchive } from '../../../../local/consul-simulator/archive-writer';
+import { NO_HOLDS } from '../../../helpers/in-memory-backups';
 import { createTestBucket } from '../../../helpers/s3';
+import { kvs, stateBin } from '../../../helpers/state-bin';
 
 const HOUR = 3_600_000;
 
@@ -16,7 +20,7 @@ function fakeConsul(): SnapshotSource {
     openSnapshot: async () => {
       index += 1;
       const meta = { Version: 1, ID: `2-${index}-0`, Index: index, Term: 2, Peers: '', Configuration: { Servers: [] }, ConfigurationIndex: 1 };
-      return { body: writeSnapshotArchive({ meta, state: Buffer.from(`state ${index}`) }), index };
+      return { body: writeSnapshotArchive({ meta, state: stateBin(index, [kvs(`app/${index}`, 'v')]) }), index };
     },
   };
 }
@@ -49,9 +53,9 @@ describe('runPrune against radosgw', () => {
     const now = () => new Date(start + 30 * HOUR);
 
     // Act
-    const dry = await runPrune({ store, now }, { cluster: 'gfs', prefix: 'snapshots', policy, dryRun: true });
+    const dry = await runPrune({ store, holds: NO_HOLDS, now }, { cluster: 'gfs', prefix: 'snapshots', policy, dryRun: true });
     const afterDry = await store.list(backupFolder('snapshots', 'gfs'));
-    const real = await runPrune({ store, now }, { cluster: 'gfs', prefix: 'snapshots', policy });
+    const real = await runPrune({ store, holds: NO_HOLDS, now }, { cluster: 'gfs', prefix: 'snapshots', policy });
 
     // Assess: the 4 newest hours, plus the newest of 11-01 (23:30); the 11-02 daily is the newest backup already.
     const expectedKept = [keys[29], keys[28], keys[27], keys[26], keys[23]];
@@ -62,8 +66,11 @@ describe('runPrune against radosgw', () => {
     const remaining = await store.list(backupFolder('snapshots', 'gfs'));
     expect(remaining.map((o) => o.key).sort()).toEqual([...expectedKept].sort());
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: backupFolder('snapshots', 'gfs') }));
-    expect(versions.DeleteMarkers ?? []).toHaveLength(25); // deleted backups stay recoverable until lifecycle expiry
-    expect((versions.Versions ?? []).length).toBe(30);
+    // Deleted backups (and their contents objects) stay recoverable until lifecycle expiry.
+    const snaps = (list: { Key?: string }[] | undefined) => (list ?? []).filter((v) => v.Key?.endsWith('.snap'));
+    expect(snaps(versions.DeleteMarkers)).toHaveLength(25);
+    expect(snaps(versions.Versions)).toHaveLength(30);
+    expect((versions.DeleteMarkers ?? []).filter((v) => v.Key?.endsWith('.snap.contents.json'))).toHaveLength(25);
   }, 120_000);
 
   it('deletes nothing while the newest backup is older than twice the schedule', async () => {
@@ -72,11 +79,42 @@ describe('runPrune against radosgw', () => {
     const aggressive = { keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, keepMin: 1, scheduleIntervalMs: HOUR };
 
     // Act: a day after the last backup, backups have clearly stopped
-    const result = await runPrune({ store, now: () => new Date(start + 30 * HOUR) }, { cluster: 'stale', prefix: 'snapshots', policy: aggressive });
+    const result = await runPrune({ store, holds: NO_HOLDS, now: () => new Date(start + 30 * HOUR) }, { cluster: 'stale', prefix: 'snapshots', policy: aggressive });
 
     // Assess
     expect(result.guard?.kind).toBe('stale-newest');
     expect(result.deleted).toEqual([]);
     expect(await store.list(backupFolder('snapshots', 'stale'))).toHaveLength(6);
   }, 60_000);
+
+  it('never deletes the backup under an open content-drop hold, and lets it go once the hold is acknowledged', async () => {
+    // Prepare: 10 hourly backups; a hold on the third one, stored as the job stores it
+    const keys = await seed('held', 10);
+    const holds = new S3ContentHoldStore({ client: s3, bucket });
+    const listed = await store.list(backupFolder('snapshots', 'held'));
+    const held = listed.find((o) => o.key === keys[2])!;
+    const summaryOf = async (key: string, versionId: string) => (await store.loadContents(key, versionId))!.summary!;
+    const drop = { ...(await summaryOf(held.key, held.versionId)), kv: { ...(await summaryOf(held.key, held.versionId)).kv, entries: 0, topPrefixes: [] } };
+    const opened = decideContentHold({
+      cluster: 'held',
+      hold: undefined,
+      previous: { ref: { key: held.key, versionId: held.versionId, takenAt: '2026-11-01T02:30:00.000Z' }, summary: await summaryOf(held.key, held.versionId) },
+      current: { ref: { key: keys[3], versionId: 'x', takenAt: '2026-11-01T03:30:00.000Z' }, summary: drop },
+      now: new Date(start + 4 * HOUR),
+    });
+    await holds.save(opened.hold!);
+    const aggressive = { keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, keepMin: 1, scheduleIntervalMs: HOUR };
+    const now = () => new Date(start + 10 * HOUR);
+
+    // Act
+    const first = await runPrune({ store, holds, now }, { cluster: 'held', prefix: 'snapshots', policy: aggressive });
+    await holds.save(acknowledgeContentHold((await holds.load('held'))!, 'alice', now()));
+    const second = await runPrune({ store, holds, now }, { cluster: 'held', prefix: 'snapshots', policy: aggressive });
+
+    // Assess
+    expect(first.kept.map((k) => k.key).sort()).toEqual([keys[9], keys[2]].sort());
+    expect(first.kept.find((k) => k.key === keys[2])?.reasons[0]).toMatch(/^content-drop hold: the last backup before KV entries 1 → 0 \(−100 %\)/);
+    expect(second.deleted.map((d) => d.key)).toEqual([keys[2]]);
+    expect((await store.list(backupFolder('snapshots', 'held'))).map((o) => o.key)).toEqual([keys[9]]);
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import type { BackupStore, IncompleteUpload, StoredBackup } from '../../../../functions/core/backup/ports';
 import { buildBackupKey } from '../../../../functions/core/backup/backup-key';
 import { runPrune } from '../../../../functions/core/retention/workflow';
+import { NO_HOLDS } from '../../../helpers/in-memory-backups';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-21T12:10:00Z');
@@ -36,7 +37,7 @@ describe('runPrune', () => {
     const { store, removed, aborted } = memoryStore(objects, uploads);
 
     // Act
-    const result = await runPrune({ store, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy });
+    const result = await runPrune({ store, holds: NO_HOLDS, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy });
 
     // Assess
     expect(result.deleted.map((d) => d.key)).toEqual([objects[2].key]);
@@ -52,7 +53,7 @@ describe('runPrune', () => {
     const { store, removed, aborted } = memoryStore(objects, [{ key: 'k', uploadId: 'old', initiated: new Date(0) }]);
 
     // Act
-    const result = await runPrune({ store, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun: true });
+    const result = await runPrune({ store, holds: NO_HOLDS, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy, dryRun: true });
 
     // Assess
     expect(result.dryRun).toBe(true);
@@ -60,5 +61,20 @@ describe('runPrune', () => {
     expect(result.leftovers).toHaveLength(2);
     expect(removed).toEqual([]);
     expect(aborted).toEqual([]);
+  });
+
+  it('keeps a held backup whatever the plan and the guards say, with the hold as its reason', async () => {
+    // Prepare: the 5-hour-old backup is the last one before a content drop
+    const objects = [object(0, true), object(1, true), object(2, true), object(5, true), object(6, true)];
+    const { store, removed } = memoryStore(objects, []);
+    const reason = 'content-drop hold: the last backup before KV entries 10 → 1 (−90 %)';
+    const holds = { listHolds: async () => [{ key: objects[3].key, versionId: objects[3].versionId, reason }, { key: 'snapshots/c1/gone.snap', versionId: 'v0', reason }] };
+
+    // Act
+    const result = await runPrune({ store, holds, now: () => NOW }, { cluster: 'c1', prefix: 'snapshots', policy });
+
+    // Assess
+    expect(removed.sort()).toEqual([objects[2].key, objects[4].key].sort());
+    expect(result.kept.find((k) => k.key === objects[3].key)?.reasons).toEqual([reason]);
   });
 });

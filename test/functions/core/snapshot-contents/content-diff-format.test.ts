@@ -42,8 +42,8 @@ describe('formatSnapshotDiff', () => {
     expect(formatSnapshotDiff(plain, { showValues: true })).not.toContain('"22"');
   });
 
-  it('cuts long sections with maxListed', () => {
-    expect(formatSnapshotDiff(plain, { maxListed: 1 })).toContain('KV keys: 1 added, 1 removed, 3 changed\n  + config/d\n  … and 4 more');
+  it('cuts each kind of change with maxListed, so additions never hide removals', () => {
+    expect(formatSnapshotDiff(plain, { maxListed: 1 })).toMatch(/KV keys: 1 added, 1 removed, 3 changed\n {2}\+ config\/d\n {2}- \S+\n {2}~ \S+ \([a-z, ]+\)\n {2}… and 2 more changed\n/);
   });
 });
 
