@@ -15,7 +15,7 @@ const LAMBDA = { getRemainingTimeInMillis: () => 15 * 60_000, awsRequestId: 'dem
 async function run(): Promise<void> {
   out('consul-ops demo: every job once, with the real handler code, against a local Consul simulator, Ceph radosgw (S3),');
   out('a Secrets Manager fake and fauxqs (SNS).');
-  const stack = await startLocalStack({ log: (line) => out(`  ${line}`), consul: { snapshotStateBytes: 8 * 1024 * 1024 } });
+  const stack = await startLocalStack({ log: (line) => out(`  ${line}`) });
   const stop = () => void stack.stop().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -81,18 +81,21 @@ async function run(): Promise<void> {
     if (certMail) await forward({ Records: [{ Sns: { ...certMail, MessageAttributes: certMail.MessageAttributes ?? {} } }] } as never);
     for (const line of slackLines(posted[0])) out(`  ${line}`);
 
-    step(9, 'Someone deletes the db intentions and config/payments/ again: the next scheduled backup raises a content-drop finding');
+    step(9, 'An hour later someone wipes config/ and the db intentions: the next scheduled backup raises a content-drop finding');
+    const before = await takeSnapshot({ trigger: 'schedule' }, LAMBDA);
+    out(`  the hourly backup before: ${before.backup.key} (${before.backup.contents.summary?.kv.entries} KV entries), quiet`);
+    await mails(); // nothing new: dedupe keeps a quiet hour quiet
     stack.consul.state.deleteConfigEntry('service-intentions', 'db');
-    for (const entry of stack.consul.state.kvList('config/payments/')) stack.consul.state.kvDelete(entry.Key);
+    for (const entry of stack.consul.state.kvList('config/')) stack.consul.state.kvDelete(entry.Key);
     const next = await takeSnapshot({ trigger: 'schedule' }, LAMBDA);
     for (const f of next.contents?.findings ?? []) out(`  ${f.severity.toUpperCase()} ${f.message}`);
     if (next.contents?.hold.held) out(`  kept whatever retention says: ${next.contents.hold.held.key}, the last backup before the drop`);
     for (const m of await mails()) printMail(m, false);
 
     step(10, 'What went, and the keys back without rolling the cluster back: consul-ops diff, restore-kv, ack-drop');
-    out(await runCli(['diff', '--bucket', stack.bucket, backup.key, next.backup.key, '--max-listed', '5'], operator));
-    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/'], operator));
-    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', backup.key, '--prefix', 'config/payments/', '--yes'], operator));
+    out(await runCli(['diff', '--bucket', stack.bucket, before.backup.key, next.backup.key, '--max-listed', '5'], operator));
+    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', before.backup.key, '--prefix', 'config/'], operator));
+    out(await runCli(['restore-kv', '--bucket', stack.bucket, '--key', before.backup.key, '--prefix', 'config/', '--yes'], operator));
     out(await runCli(['ack-drop', '--bucket', stack.bucket, '--cluster', CLUSTER], operator));
 
     out('\nWhere to look next in README.md: "Deploying" (cdk deploy for your clusters), "Restore runbook", "Restoring one KV prefix", "Token rotation"');

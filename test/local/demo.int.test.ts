@@ -25,9 +25,11 @@ describe('npm run demo', () => {
     expect(text).toContain('[CRITICAL] wildcard-source-allow: * -> *');
     expect(text).toContain('[CRITICAL] proxy-leaf-expired');
     expect(text).toMatch(/│ \(colour #[0-9A-F]{6}\)/);
-    expect(text).toMatch(/^ {3}Type +Count +Size\n {3}---- +---- +----\n {3}KVS +\d+ +\S+B\n/m);
-    expect(text).toContain('[MEDIUM] demo: backup ok, content drop (1 finding)');
-    expect(text).toMatch(/- config\/payments\/currency[\s\S]*Applied: 3 created, 0 updated, 0 deleted/);
+    expect(text).toMatch(/^ {3}Type +Count +Size\n {3}---- +---- +----\n(?: {3}\S+ +\d+ +\S+\n)+ {3}---- +---- +----\n {3}Total +\S+\n/m);
+    expect(text).toMatch(/^ {3}config +4 +\S+B$/m);
+    expect(text).toContain('[HIGH] demo: backup ok, content drop (2 findings)');
+    expect(text).toContain('HIGH KV entries 5 → 1 (−80 %) under `config/`');
+    expect(text).toMatch(/- config\/payments\/currency[\s\S]*Applied: 4 created, 0 updated, 0 deleted/);
     expect(text).toContain('Acknowledged the content drop of demo');
     expect(text).toContain('Where to look next in README.md');
   });
