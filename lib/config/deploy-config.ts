@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { readYamlFile, YamlFileProblem } from '../../functions/adapters/yaml-file';
 import { ConsulOpsError } from '../../functions/core/shared/errors';
 import { SEVERITIES } from '../../functions/core/shared/severity';
 import { DEFAULT_BUCKET, DEFAULT_STACK_NAME_PREFIX } from '../../functions/core/shared/defaults';
@@ -136,21 +135,12 @@ export function parseDeployConfig(raw: unknown, source = 'the deploy config'): D
  */
 export function loadDeployConfig(pathOrObject: string | DeployConfigInput | Record<string, unknown>): DeployConfig {
   if (typeof pathOrObject !== 'string') return parseDeployConfig(pathOrObject);
-  const file = path.resolve(pathOrObject);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot read file';
-    throw new DeployConfigError(pathOrObject, [`${pathOrObject}: ${reason}; expected a YAML or JSON deploy config, e.g. config/prod.yaml`], { cause: err });
-  }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = readYamlFile(path.resolve(pathOrObject), pathOrObject, 'a YAML or JSON deploy config, e.g. config/prod.yaml');
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? `:${err.linePos[0].line}:${err.linePos[0].col}` : '';
-    const why = (err instanceof Error ? err.message : String(err)).split(' at line')[0].split('\n')[0];
-    throw new DeployConfigError(pathOrObject, [`${pathOrObject}${where}: invalid YAML/JSON: ${why}`], { cause: err });
+    if (err instanceof YamlFileProblem) throw new DeployConfigError(pathOrObject, [err.message], { cause: err.cause });
+    throw err;
   }
   return parseDeployConfig(raw, pathOrObject);
 }
