@@ -34,16 +34,13 @@ export const DEFAULT_AUDITOR_SERVICE = 'consul-ops-auditor';
 /** ACL token rotation: days between rotations, and hours a replaced token keeps working before it is deleted. */
 export const DEFAULT_ROTATION = Object.freeze({ intervalDays: 30, gracePeriodHours: 24 });
 
-/** Memory of the take-snapshot function, MB: verification is CPU-bound and Lambda CPU scales with memory. */
-export const DEFAULT_BACKUP_MEMORY_MB = 1024;
-
 /**
- * The take-snapshot memory the benchmark recommends, MB: 1769 MB is where Lambda gives one full vCPU. A backup is
- * CPU-bound (one verifying pass: inflate and SHA-256 on one thread), so below this the time grows as memory shrinks
- * while the cost per backup (GB-seconds) stays about the same; above it the single-threaded pass gains little and
- * the cost rises. Measured figures and the arithmetic: BENCHMARKS.md, "Choosing the snapshot function's memory".
+ * Memory of the take-snapshot function, MB: 1769 MB is where Lambda gives one full vCPU. A backup is CPU-bound (one
+ * verifying pass: inflate and SHA-256), so below this the time grows as memory shrinks while the cost per backup
+ * (GB-seconds) stays about the same; above it the pass gains little and the cost rises. Peak memory stays under
+ * 200 MB either way. Measured figures and the arithmetic: BENCHMARKS.md, "Choosing the snapshot function's memory".
  */
-export const RECOMMENDED_BACKUP_MEMORY_MB = 1769;
+export const DEFAULT_BACKUP_MEMORY_MB = 1769;
 
 /** Bucket defaults: how long pruned backups stay recoverable, and how long full JSON reports are kept. */
 export const DEFAULT_BUCKET = Object.freeze({ noncurrentVersionExpirationDays: 30, reportRetentionDays: 90 });

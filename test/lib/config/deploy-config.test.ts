@@ -31,7 +31,7 @@ describe('parseDeployConfig', () => {
       schedule: 'rate(1 hour)',
       timeZone: 'UTC',
       stale: false,
-      memoryMb: 1024,
+      memoryMb: 1769,
       retention: { hourly: 24, daily: 7, weekly: 4, monthly: 6, yearly: 0, keepMin: 3 },
       contentDrop: { kvEntriesDropPercent: 20, aclTokensDropPercent: 20, servicesDropPercent: 20, intentionRemovedSeverity: 'medium' },
     });

@@ -57,7 +57,7 @@ describe('ClusterOps: take-snapshot', () => {
     expect(fn().Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      MemorySize: 1024,
+      MemorySize: 1769,
       Timeout: 900,
       ReservedConcurrentExecutions: 1,
       VpcConfig: VPC_CONFIG,
