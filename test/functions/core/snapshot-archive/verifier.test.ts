@@ -7,6 +7,7 @@ import { ConsulOpsError, InvalidInputError } from '../../../../functions/core/sh
 import { createSnapshotVerifier, SnapshotVerificationError, SnapshotVerifyAbortedError, verifySnapshotStream, type SnapshotMeta } from '../../../../functions/core/snapshot-archive';
 import { syntheticStateStream } from '../../../../local/consul-simulator/synthetic-state';
 import { writeSnapshotArchive, type ArchiveDefects, type WriteArchiveOptions } from '../../../../local/consul-simulator/archive-writer';
+import { sampleLiveMemory } from '../../../helpers/live-memory';
 
 // Verbatim from hashicorp/consul command/snapshot/inspect/testdata/raw/meta.json (consul-api.md §1.4).
 const CONSUL_META_JSON =
@@ -423,24 +424,18 @@ describe('createSnapshotVerifier', () => {
   it('verifies a ~64 MiB streamed archive with modest memory growth', async () => {
     // Prepare: level 0 (stored) keeps the archive as big as state.bin, so buffering either would show.
     const size = 64 * 1024 * 1024;
-    const before = process.memoryUsage();
-    let peak = 0;
-    const sample = (): void => {
-      const now = process.memoryUsage();
-      peak = Math.max(peak, now.heapUsed + now.arrayBuffers - before.heapUsed - before.arrayBuffers);
-    };
-    const timer = setInterval(sample, 5);
+    const memory = sampleLiveMemory(100);
 
     // Act
     const archive = writeSnapshotArchive({ meta: META, state: { size, stream: syntheticStateStream({ bytes: size, seed: 11 }) } }, { gzipLevel: 0 });
     const result = await verifySnapshotStream(archive);
-    clearInterval(timer);
-    sample();
+    const peaks = memory.stop();
 
     // Assess
     expect(result.stateBytes).toBe(size);
     expect(result.archiveBytes).toBeGreaterThan(size);
-    expect(peak).toBeLessThan(56 * 1024 * 1024); // ~35 MiB of not-yet-collected chunks is typical; buffering would be 64+
+    expect(peaks.samples).toBeGreaterThan(3);
+    expect(peaks.heapAndBuffers).toBeLessThan(48 * 1024 * 1024); // 29 MB measured (writer and verifier in flight); buffering would be 64 MiB+
   });
 });
 
