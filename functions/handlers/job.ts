@@ -169,8 +169,10 @@ export function createJobHandler<W extends JobWiring, R, O = R>(spec: JobSpec<W,
     } finally {
       if (timer) clearTimeout(timer);
       await connection?.then((c) => c.close(), () => undefined);
-      // Publishing no metrics at all would make Powertools log a warning.
+      // Publishing no metrics at all would make Powertools log a warning. Publishing clears the dimensions; without it
+      // they are cleared here, or the next warm run's addDimension('Cluster') would warn that it overwrites one.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      else metrics.clearDimensions();
     }
   };
 }

@@ -32,6 +32,7 @@ function recordingMetrics() {
     addMetric: (name: string, _unit: string, value: number) => void metrics.push({ name, value }),
     hasStoredMetrics: () => metrics.length > 0,
     publishStoredMetrics: () => void (published += 1),
+    clearDimensions: () => Object.keys(dimensions).forEach((k) => delete dimensions[k]),
   };
   return { double: double as unknown as Metrics, metrics, dimensions, published: () => published };
 }
@@ -122,6 +123,17 @@ describe('createJobHandler', () => {
     await expect(noTopic.handler({})).resolves.toBe('done');
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
     expect(silent.metrics.published()).toBe(0); // nothing stored, nothing flushed (no Powertools warning)
+  });
+
+  it('leaves no dimension behind after a run without metrics, so a warm run adds Cluster afresh', async () => {
+    // Prepare
+    const silent = handlerOf(spec(async () => ({ ok: true, result: 'step' })));
+
+    // Act
+    await silent.handler({});
+
+    // Assess: Powertools warns when addDimension finds the name already there
+    expect(silent.metrics.dimensions).toEqual({});
   });
 
   it('maps the error for Lambda when the job asks for it', async () => {
