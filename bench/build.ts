@@ -60,7 +60,8 @@ export async function bundleBenchPrograms(outDir: string): Promise<{ worker: str
     ...CDK_ESBUILD_OPTIONS,
     target: `node${process.versions.node.split('.')[0]}`,
     minify: false,
-    entryPoints: { worker: join(__dirname, 'worker.ts'), replay: join(__dirname, 'replay-process.ts') },
+    // verify-worker.js next to worker.js, as next to the CLI bundle: the worker finds it there (functions/adapters/verify-thread.ts).
+    entryPoints: { worker: join(__dirname, 'worker.ts'), replay: join(__dirname, 'replay-process.ts'), 'verify-worker': join(ROOT, 'functions', 'adapters', 'verify-thread-worker.ts') },
     outdir: outDir,
     absWorkingDir: ROOT,
   });

@@ -14,9 +14,10 @@ import { ConsulHttpClient } from '../functions/adapters/consul/client';
 import { staticTokenSource } from '../functions/adapters/consul/settings';
 import { ConsulSnapshotSource } from '../functions/adapters/consul/snapshot-source';
 import { S3BackupStore } from '../functions/adapters/s3-backup-store';
+import { verifyingPassFactoryFromEnv } from '../functions/adapters/verify-thread';
 import { runBackup } from '../functions/core/backup/workflow';
 import { runRestore } from '../functions/core/restore/workflow';
-import { createArchiveVerifier } from '../functions/core/snapshot-archive';
+import { createVerifyingPass } from '../functions/core/snapshot-contents';
 import { s3ClientForLocal } from '../local/radosgw';
 import { JOB_MODES, RESULT_TAG, type Job, type JobResult } from './jobs';
 import { startMemorySampler } from './memory-sampler';
@@ -57,21 +58,24 @@ async function backupBaseline(job: Job, c: Clients): Promise<Measured> {
   return { archiveBytes: -1, key, versionId: done.VersionId ?? 'null' };
 }
 
-/** consul-ops: `runBackup` with the production adapters (verifier in line, SHA-256 part checksums, tagging). */
+/**
+ * consul-ops: `runBackup` with the production adapters (the verifying pass where the CLI runs it: a worker thread on
+ * 2+ cores unless CONSUL_OPS_VERIFY_THREAD=off, inline on one; SHA-256 part checksums, tagging).
+ */
 async function backupConsulOps(job: Job, c: Clients): Promise<Measured> {
   const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
   const result = await runBackup(
-    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date() },
+    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifyingPass: verifyingPassFactoryFromEnv() },
     { cluster: job.cluster, prefix: job.prefix, kind: 'manual' },
   );
   return { archiveBytes: result.sizeBytes, key: result.key, versionId: result.versionId };
 }
 
-/** consul-ops without the state.bin decoder (its verifier gets no sink): the price of the decode in every backup. */
+/** consul-ops without the state.bin decoder (same thread policy): the price of the decode in every backup. */
 async function backupConsulOpsNoDecode(job: Job, c: Clients): Promise<Measured> {
   const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
   const result = await runBackup(
-    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifier: () => createArchiveVerifier() },
+    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifyingPass: () => (verifyingPassFactoryFromEnv() ?? createVerifyingPass)(undefined) },
     { cluster: job.cluster, prefix: job.prefix, kind: 'manual' },
   );
   if (result.contents.summary) throw new Error('the decoder saw state.bin although no sink was given');
@@ -91,7 +95,7 @@ async function restoreBaseline(job: Job, c: Clients): Promise<Measured> {
 async function restoreConsulOps(job: Job, c: Clients): Promise<Measured> {
   const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
   const result = await runRestore(
-    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date() },
+    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifyingPass: verifyingPassFactoryFromEnv() },
     {
       cluster: job.cluster,
       prefix: job.prefix,

@@ -2,6 +2,7 @@ import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { ConsulTokenAdmin } from '../adapters/consul/token-admin';
 import { S3BackupStore } from '../adapters/s3-backup-store';
+import { verifyingPassFactoryFromEnv } from '../adapters/verify-thread';
 import { ConsulKvTarget } from '../adapters/consul/kv-target';
 import { SecretsManagerRotationStore } from '../adapters/secrets-manager-rotation';
 import { TokenSecretReconciler } from '../core/rotation/restore-reconciliation';
@@ -130,7 +131,7 @@ export const restoreJob: JobSpec<ReturnType<typeof init>, RestoreResult | Restor
     const consul = new ConsulSnapshotSource(api, { signal: run.signal });
     // The management token first (never locked out), then the application tokens of the deploy config.
     const tokens = new TokenSecretReconciler({ secrets: new SecretsManagerRotationStore({ client: wiring.secrets }), consul: new ConsulTokenAdmin(api), now: run.now }, wiring.tokenSecrets);
-    return runRestoreJob({ consul, store: wiring.store, now: run.now, signal: run.signal, tokens }, { ...parsed, prefix: wiring.prefix, invokedBy });
+    return runRestoreJob({ consul, store: wiring.store, now: run.now, signal: run.signal, tokens, createVerifyingPass: wiring.verifyingPass }, { ...parsed, prefix: wiring.prefix, invokedBy });
   },
   recordMetrics(outcome, { logger, wiring }) {
     if (!outcome.ok) return;
@@ -164,6 +165,8 @@ function init({ env, secrets }: JobInit) {
     cluster: env.required(E.clusterName),
     prefix: env.optional(E.snapshotPrefix) ?? 'snapshots',
     store: new S3BackupStore({ client: createS3Client(), bucket: env.required(E.bucketName) }),
+    // A worker thread from 3538 MB (two vCPUs' worth), inline below: see functions/adapters/verify-thread.ts.
+    verifyingPass: verifyingPassFactoryFromEnv(),
     secrets,
     tokenSecrets: { managementSecretId, secretIds, gracePeriodMs: (env.positiveInteger(E.gracePeriodHours) ?? DEFAULT_ROTATION.gracePeriodHours) * 3_600_000 },
   };

@@ -3,6 +3,7 @@ import { createS3Client } from '../adapters/aws-clients';
 import { ConsulSnapshotSource } from '../adapters/consul/snapshot-source';
 import { S3BackupStore } from '../adapters/s3-backup-store';
 import { S3ContentHoldStore } from '../adapters/s3-content-hold-store';
+import { verifyingPassFactoryFromEnv } from '../adapters/verify-thread';
 import { runSnapshotJob, type SnapshotJobResult } from '../core/backup/job';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from '../core/retention/retention-plan';
 import { resolveContentDropThresholds } from '../core/snapshot-contents';
@@ -30,7 +31,7 @@ export const takeSnapshotJob: JobSpec<ReturnType<typeof init>, SnapshotJobResult
     const { wiring } = run;
     const trigger = (event as SnapshotEvent | undefined)?.trigger;
     return runSnapshotJob(
-      { consul: new ConsulSnapshotSource(await run.consul(), { signal: run.signal }), store: wiring.store, holds: wiring.holds, now: run.now, signal: run.signal },
+      { consul: new ConsulSnapshotSource(await run.consul(), { signal: run.signal }), store: wiring.store, holds: wiring.holds, now: run.now, signal: run.signal, createVerifyingPass: wiring.verifyingPass },
       { ...wiring.input, kind: trigger === 'manual' ? 'manual' : 'scheduled' },
     );
   },
@@ -67,6 +68,8 @@ function init({ env }: JobInit) {
     cluster,
     store: new S3BackupStore({ client, bucket }),
     holds: new S3ContentHoldStore({ client, bucket }),
+    // A worker thread from 3538 MB (two vCPUs' worth), inline below: see functions/adapters/verify-thread.ts.
+    verifyingPass: verifyingPassFactoryFromEnv(),
     input: {
       cluster,
       bucket,

@@ -18,12 +18,12 @@ import { createVpcFunctionRole } from './vpc-function-role';
 
 /** The Consul-facing jobs: the handler file of each, and the {@link ReportFeature} it reports as. */
 export const CONSUL_JOBS = {
-  'take-snapshot': { entry: 'functions/handlers/take-snapshot.ts', feature: 'backup' },
-  restore: { entry: 'functions/handlers/restore.ts', feature: 'restore' },
+  'take-snapshot': { entry: 'functions/handlers/take-snapshot.ts', feature: 'backup', verifyWorker: true },
+  restore: { entry: 'functions/handlers/restore.ts', feature: 'restore', verifyWorker: true },
   'rotate-token': { entry: 'functions/handlers/rotate-token.ts', feature: 'rotation' },
   'audit-intentions': { entry: 'functions/handlers/audit-intentions.ts', feature: 'intentions' },
   'check-certs': { entry: 'functions/handlers/check-certs.ts', feature: 'certificates' },
-} as const satisfies Record<string, { readonly entry: string; readonly feature: ReportFeature }>;
+} as const satisfies Record<string, { readonly entry: string; readonly feature: ReportFeature; readonly verifyWorker?: boolean }>;
 
 /** One of {@link CONSUL_JOBS}. */
 export type ConsulJob = keyof typeof CONSUL_JOBS;
@@ -225,7 +225,7 @@ export class ConsulFunction extends Construct {
       retryAttempts: props.retryAttempts ?? 1,
       // A queued run older than an hour is superseded by the next scheduled one.
       maxEventAge: dlq ? Duration.hours(1) : undefined,
-      bundling: snapshotBundling(),
+      bundling: snapshotBundling({ verifyWorker: 'verifyWorker' in CONSUL_JOBS[props.job] }),
       environment: {
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

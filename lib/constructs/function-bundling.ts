@@ -11,9 +11,10 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
  *
  * @throws Error when esbuild is not installed
  */
-export function snapshotBundling(): nodejs.BundlingOptions {
+export function snapshotBundling(options: { readonly verifyWorker?: boolean } = {}): nodejs.BundlingOptions {
   assertLocalEsbuild();
   return {
+    ...(options.verifyWorker ? { commandHooks: verifyWorkerHooks() } : {}),
     minify: true,
     sourceMap: false,
     target: 'node22',
@@ -38,4 +39,21 @@ function assertLocalEsbuild(): void {
   } catch {
     throw new Error('esbuild is not installed in node_modules; run `npm ci` (consul-ops never bundles with Docker).');
   }
+}
+
+/**
+ * Adds the backup's verifying thread (`functions/adapters/verify-thread-worker.ts`) to a function's asset as
+ * `verify-worker.js`, next to its `index.js`. The handler starts it only with two vCPUs' worth of memory (3538 MB and
+ * more, see `verifyingPassFactory`); smaller functions verify inline.
+ */
+function verifyWorkerHooks(): nodejs.ICommandHooks {
+  const esbuild = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+  const entry = path.join(PROJECT_ROOT, 'functions', 'adapters', 'verify-thread-worker.ts');
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      `"${esbuild}" "${entry}" --bundle --platform=node --format=cjs --target=node22 --minify --main-fields=module,main --log-level=warning --outfile="${path.join(outputDir, 'verify-worker.js')}"`,
+    ],
+  };
 }

@@ -62,6 +62,11 @@ describe('cdk synth (cdk-nag AwsSolutions + CloudFormation validator)', () => {
     expect(bundle).not.toContain('function runBackup('); // minified: internal names are mangled
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(typeof require(path.join(outdir, snapshotAsset!, 'index.js')).handler).toBe('function'); // loads without AWS
+    // The verifying thread ships with the functions that verify archives (take-snapshot, restore), and only there.
+    const withWorker = assetDirs.filter((d) => existsSync(path.join(outdir, d, 'verify-worker.js')));
+    expect(withWorker).toHaveLength(2);
+    expect(withWorker).toContain(snapshotAsset);
+    expect(readFileSync(path.join(outdir, snapshotAsset!, 'verify-worker.js'), 'utf8')).toContain('parentPort');
     // SDK clients are bundled, not taken from the runtime; only the SDK's optional CRT signer stays a lazy require.
     expect((bundle.match(/require\("@aws-sdk\/[a-z0-9-]+"\)/g) ?? []).filter((r) => !r.includes('signature-v4-crt'))).toEqual([]);
     const layer = assetDirs.find((d) => existsSync(path.join(outdir, d, 'consul-ops', 'intention-baseline.json')));

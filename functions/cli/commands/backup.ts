@@ -1,6 +1,7 @@
 import type { CommandSpec, CommonOptions } from '../command';
 import { ConsulSnapshotSource } from '../../adapters/consul/snapshot-source';
 import { runSnapshotJob } from '../../core/backup/job';
+import { verifyingPassFactoryFromEnv } from '../../adapters/verify-thread';
 import { withPermissionHelp } from '../../core/shared/acl-policies';
 import { settleJob } from '../report-option';
 import { createProgress, formatBytes } from '../progress';
@@ -32,7 +33,7 @@ export const backupCommand: CommandSpec<BackupOptions> = {
       const progress = createProgress({ label: 'verified', stream: context.stderr, enabled: context.interactive });
       // The scheduled job's own code; with CONSUL_OPS_SNS_TOPIC_ARN set it reports exactly as the Lambda does.
       const outcome = await runSnapshotJob(
-        { consul: source, store: storeFromFlags(options.bucket, context), holds: holdsFromFlags(options.bucket, context), now: () => new Date(), onProgress: (n) => progress.update(n) },
+        { consul: source, store: storeFromFlags(options.bucket, context), holds: holdsFromFlags(options.bucket, context), now: () => new Date(), onProgress: (n) => progress.update(n), createVerifyingPass: verifyingPassFactoryFromEnv() },
         { cluster, bucket: options.bucket, prefix: options.prefix, kind: 'manual', stale: options.stale },
       );
       const { backup: result, contents } = await settleJob(outcome, context, { bucket: options.bucket });

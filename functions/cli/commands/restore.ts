@@ -10,6 +10,7 @@ import type { BackupStore, SnapshotTarget } from '../../core/backup/ports';
 import { DEFAULT_ROTATION } from '../../core/shared/defaults';
 import { InvalidInputError } from '../../core/shared/errors';
 import { runRestoreJob } from '../../core/restore/job';
+import { verifyingPassFactoryFromEnv } from '../../adapters/verify-thread';
 import type { RestoreTokens } from '../../core/restore/ports';
 import { resolveRestoreCluster } from '../../core/restore/selection';
 import type { RestorePhase, RestoreResult, RestoreSelector } from '../../core/restore/workflow';
@@ -140,7 +141,7 @@ export function createRestoreCommand(deps: RestoreCommandDeps = DEFAULT_DEPS): C
       try {
         const { cluster } = await resolveRestoreCluster(store, options.prefix, { flag: options.cluster, key: options.key, datacenter: async () => (await consul.describeCluster()).datacenter });
         const outcome = await runRestoreJob(
-          { consul, store, now: deps.now, onProgress: bars.update, ...(tokens ? { tokens } : {}) },
+          { consul, store, now: deps.now, onProgress: bars.update, createVerifyingPass: verifyingPassFactoryFromEnv(), ...(tokens ? { tokens } : {}) },
           {
             cluster,
             prefix: options.prefix,

@@ -1,8 +1,8 @@
 import { buildBackupKey, clusterFolder } from './backup-key';
 import type { BackupKind, BackupStore, SnapshotSource } from './ports';
 import { ConsulOpsError, summarizeError, type ErrorSummary } from '../shared/errors';
-import { createArchiveVerifier, type ArchiveVerifier, type ArchiveVerifierOptions, type VerifiedSnapshot } from '../snapshot-archive';
-import { createStateBinDecoder, decoderSink, StateBinMalformedError, type ContentSummary, type StateBinDecoder } from '../snapshot-contents';
+import type { VerifiedSnapshot } from '../snapshot-archive';
+import { createVerifyingPass, StateBinMalformedError, type ContentSummary, type VerifyingPass, type VerifyingPassFactory } from '../snapshot-contents';
 import { BackupAbortedError, BackupUploadError, SnapshotStreamError, StaleSnapshotError } from './errors';
 import { uploadVerified, VerifiedUploadFailure } from './verified-upload';
 import { abortDestroys } from '../shared/abort-destroys';
@@ -18,11 +18,10 @@ export interface BackupDeps {
   /** Aborts the transfer (for example when the Lambda is about to time out); nothing is left behind. */
   readonly signal?: AbortSignal;
   /**
-   * Makes the archive verifier (e.g. one that inflates on a worker thread) with the options given, which carry the
-   * state.bin decoder as its `stateSink`.
-   * @default - `createArchiveVerifier(options)` on the calling thread
+   * Makes the verifying pass (archive checks and the state.bin decoder), e.g. one on a worker thread.
+   * @default - {@link createVerifyingPass} on the calling thread
    */
-  readonly createVerifier?: (options: ArchiveVerifierOptions) => ArchiveVerifier;
+  readonly createVerifyingPass?: VerifyingPassFactory;
 }
 
 /** What to back up and how. */
@@ -88,8 +87,8 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   const key = buildBackupKey({ prefix: input.prefix, cluster: input.cluster, takenAt: started, raftIndex: headerIndex });
 
   // The state.bin decoder reads the bytes the verifier inflates: one pass, no second read.
-  const decoder = createStateBinDecoder({ summary: true });
-  const verifier = (deps.createVerifier ?? createArchiveVerifier)({ stateSink: decoderSink(decoder) });
+  const pass = (deps.createVerifyingPass ?? createVerifyingPass)({ summary: true });
+  const verifier = pass.verifier;
   const stopOnAbort = abortDestroys(opened.body, deps.signal);
   let versionId: string;
   let snapshot: VerifiedSnapshot;
@@ -121,7 +120,7 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
   }
   const facts = { sha256: snapshot.archiveSha256, raftIndex: snapshot.meta.Index, raftTerm: snapshot.meta.Term, kind: input.kind };
   await deps.store.markVerified(key, versionId, facts);
-  const contents = await storeContents(deps, decoder, { key, versionId, snapshot });
+  const contents = await storeContents(deps, pass, { key, versionId, snapshot });
   return {
     cluster: input.cluster,
     key,
@@ -145,11 +144,11 @@ export async function runBackup(deps: BackupDeps, input: BackupInput): Promise<B
  * malformed state.bin does not undo the backup: the archive passed every check Consul makes, so Consul would restore
  * it; it is recorded as `unreadable` and the snapshot job fails on it (see `runSnapshotJob`).
  */
-async function storeContents(deps: BackupDeps, decoder: StateBinDecoder, archive: { key: string; versionId: string; snapshot: VerifiedSnapshot }): Promise<BackupContents> {
+async function storeContents(deps: BackupDeps, pass: VerifyingPass, archive: { key: string; versionId: string; snapshot: VerifiedSnapshot }): Promise<BackupContents> {
   let contents: BackupContents;
   try {
-    const decoded = decoder.end({ checksums: 'matched' });
-    contents = { summary: decoded.summary, warnings: decoded.warnings };
+    const decoded = pass.contents();
+    contents = { summary: decoded?.summary, warnings: decoded?.warnings ?? [] };
   } catch (err) {
     if (!(err instanceof StateBinMalformedError)) throw err;
     contents = { warnings: [], unreadable: summarizeError(err) };

@@ -10,7 +10,8 @@ import {
 import type { RestoreCheck, RestoreTokens, TokenSecretPreflight, TokenSecretReconciliation } from './ports';
 import { tokensAfterRestore, tokensCheck } from './token-checks';
 import { selectBackup, type RestoreSelector, type SelectedBackup } from './selection';
-import { createArchiveVerifier, type VerifiedSnapshot } from '../snapshot-archive';
+import type { VerifiedSnapshot } from '../snapshot-archive';
+import { createVerifyingPass, type VerifyingPassFactory } from '../snapshot-contents';
 import { readStoredBackup } from './read-backup';
 import { verifiedSendBody } from './verified-send';
 import { leaderAfterRestore, preflight, type RestoreTarget } from './preflight';
@@ -38,6 +39,11 @@ export interface RestoreDeps {
    * @default - none: tokens created after the backup are left gone (the report says so)
    */
   readonly tokens?: RestoreTokens;
+  /**
+   * Makes the verifying pass of the safety snapshot and of the send (e.g. on a worker thread).
+   * @default - {@link createVerifyingPass} on the calling thread
+   */
+  readonly createVerifyingPass?: VerifyingPassFactory;
 }
 
 /** What to restore, where, and which safety checks to override. */
@@ -233,7 +239,7 @@ async function verifyStored(deps: RestoreDeps, backup: SelectedBackup): Promise<
 async function takeSafetySnapshot(deps: RestoreDeps, input: RestoreInput): Promise<{ key: string; versionId: string }> {
   try {
     const backup = await runBackup(
-      { consul: deps.consul, store: deps.store, now: deps.now, signal: deps.signal, onProgress: (n) => deps.onProgress?.('safety', n) },
+      { consul: deps.consul, store: deps.store, now: deps.now, signal: deps.signal, onProgress: (n) => deps.onProgress?.('safety', n), createVerifyingPass: deps.createVerifyingPass },
       { cluster: input.cluster, prefix: input.prefix, kind: 'pre-restore' },
     );
     return { key: backup.key, versionId: backup.versionId };
@@ -252,7 +258,7 @@ async function sendBackup(deps: RestoreDeps, backup: SelectedBackup, cluster: st
   const stopOnAbort = abortDestroys(source, deps.signal);
   const send = verifiedSendBody(
     source,
-    createArchiveVerifier(),
+    (deps.createVerifyingPass ?? createVerifyingPass)().verifier,
     (v) => (v.archiveSha256 === backup.sha256 ? undefined : new ChecksumMismatchError(backup.key, backup.versionId, backup.sha256, v.archiveSha256, 'incomplete')),
     (n) => deps.onProgress?.('send', n, backup.sizeBytes),
   );

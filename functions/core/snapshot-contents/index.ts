@@ -8,7 +8,8 @@
  *   inspect's output, byte for byte;
  * - {@link diffSnapshotContents}, {@link formatSnapshotDiff}, {@link snapshotDiffToJson}: `diff`;
  * - {@link evaluateContentDrop}: the content-drop alarm;
- * - {@link decodeSnapshotArchive}, {@link decoderSink}: decoding in the pass that verifies an archive.
+ * - {@link decodeSnapshotArchive}, {@link createVerifyingPass}, {@link decoderSink}: decoding in the pass that verifies
+ *   an archive.
  *
  * Reference: /work/shared/reference/state-bin.md.
  */
@@ -27,7 +28,8 @@ export type { InspectDocument, InspectMeta, InspectRow, InspectStats } from './i
 export { DEFAULT_KV_DEPTH, type KvDetailsOptions } from './kv-details';
 export type { KvEntry, KvExtractOptions } from './kv-extract';
 export { messageTypeName } from './message-types';
-export { decodeSnapshotArchive, decodeStateBinStream, decoderSink, type DecodedArchive } from './read-contents';
+export { createVerifyingPass, decodeSnapshotArchive, decodeStateBinStream, decoderSink, type DecodedArchive } from './read-contents';
+export type { PassDecoderOptions, VerifyingPass, VerifyingPassFactory } from './read-contents';
 export { createStateBinDecoder } from './state-bin-decoder';
 export type { SnapshotContents, StateBinDecodeResult, StateBinDecoder, StateBinDecoderOptions, StateBinEndOptions } from './state-bin-decoder';
 export type { TypeStat } from './type-stats';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { verifySnapshotStream, type StateBinSink, type VerifiedSnapshot } from '../snapshot-archive';
+import { createArchiveVerifier, verifySnapshotStream, type ArchiveVerifier, type StateBinSink, type VerifiedSnapshot } from '../snapshot-archive';
 import { createStateBinDecoder, type StateBinDecodeResult, type StateBinDecoder, type StateBinDecoderOptions } from './state-bin-decoder';
 
 /**
@@ -20,6 +20,42 @@ export interface DecodedArchive {
  */
 export function decoderSink(decoder: StateBinDecoder): StateBinSink {
   return { write: (chunk) => decoder.write(chunk), end: () => undefined };
+}
+
+/** Decoder options that are plain data (no callback), so that a pass may run on another thread. */
+export type PassDecoderOptions = Omit<StateBinDecoderOptions, 'extractKv'>;
+
+/**
+ * One verifying pass over an archive with its state.bin decoded on the way (the backup's pass): write the archive to
+ * `verifier`; once its `end()` resolved, `contents()` says what state.bin holds.
+ */
+export interface VerifyingPass {
+  readonly verifier: ArchiveVerifier;
+  /**
+   * The decoder's verdict, asked only after the archive verified (so its checksums matched); undefined when the pass
+   * decodes nothing.
+   * @throws StateBinMalformedError for a verified archive whose state.bin this release cannot decode
+   */
+  contents(): StateBinDecodeResult | undefined;
+}
+
+/** Makes a {@link VerifyingPass}: on the calling thread ({@link createVerifyingPass}) or on a worker thread. */
+export type VerifyingPassFactory = (decode?: PassDecoderOptions) => VerifyingPass;
+
+/**
+ * A {@link VerifyingPass} on the calling thread (zlib inflates on libuv's thread pool); `decode` undefined: no
+ * decoder at all.
+ *
+ * @example
+ * const pass = createVerifyingPass({ summary: true });
+ * for await (const chunk of body) await pass.verifier.write(chunk);
+ * const snapshot = await pass.verifier.end();
+ * const summary = pass.contents()?.summary;
+ */
+export function createVerifyingPass(decode?: StateBinDecoderOptions): VerifyingPass {
+  if (decode === undefined) return { verifier: createArchiveVerifier(), contents: () => undefined };
+  const decoder = createStateBinDecoder(decode);
+  return { verifier: createArchiveVerifier({ stateSink: decoderSink(decoder) }), contents: () => decoder.end({ checksums: 'matched' }) };
 }
 
 /**
