@@ -217,7 +217,6 @@ async function archiveRuns(ctx: Context, options: BenchOptions, notes: string[],
       const config = mode === 'restore-baseline' ? 'baseline' : 'consul-ops';
       records.push(await measure(ctx, { mode, key: stored.key, versionId: stored.versionId }, { operation: 'restore', source, stateMiB, run, config }));
     }
-    records.push(await measure(ctx, { mode: 'restore-consul-ops', key: stored.key, versionId: stored.versionId }, { operation: 'restore', source, stateMiB, run, config: 'consul-ops-inline' }));
   }
   return records;
 }

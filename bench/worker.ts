@@ -95,7 +95,7 @@ async function restoreBaseline(job: Job, c: Clients): Promise<Measured> {
 async function restoreConsulOps(job: Job, c: Clients): Promise<Measured> {
   const store = new S3BackupStore({ client: c.s3, bucket: job.bucket, partSizeBytes: job.partSizeBytes, queueSize: job.queueSize });
   const result = await runRestore(
-    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date(), createVerifyingPass: verifyingPassFactoryFromEnv() },
+    { consul: new ConsulSnapshotSource(c.api), store, now: () => new Date() },
     {
       cluster: job.cluster,
       prefix: job.prefix,
