@@ -30,6 +30,8 @@ export function measureCliStartup(runs: number, log: (line: string) => void): St
     { command: 'reference: node -e 0', argv: [process.execPath, '-e', '0'] },
     { command: 'node bin/consul-ops.js --help', argv: [process.execPath, bin, '--help'] },
     ...COMMANDS.map((c) => ({ command: `node bin/consul-ops.js ${c} --help`, argv: [process.execPath, bin, c, '--help'] })),
+    // npm's own floor: `npx` running a no-op shell command (what `npx consul-ops` costs before consul-ops starts).
+    { command: 'reference: npx --no-install -c true', argv: ['npx', '--no-install', '-c', 'true'] },
     { command: 'npx --no-install consul-ops --help', argv: ['npx', '--no-install', 'consul-ops', '--help'] },
   ];
   const dir = mkdtempSync(join(tmpdir(), 'consul-ops-startup-'));
