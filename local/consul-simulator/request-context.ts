@@ -9,7 +9,6 @@ import { AclSubject, AclVariant, endpointAclRow, EndpointAclRow } from './endpoi
 import { FaultSpec } from './faults';
 import { permissionDenied, permissionDeniedText } from './http-errors';
 import { Authorizer } from './permissions';
-import type { Route } from './router';
 import { SimulatorCore } from './types';
 
 /** Where the request's token came from. */
@@ -26,8 +25,8 @@ export class RequestContext {
   readonly faults: FaultSpec[];
   /** The path after the route's prefix pattern (e.g. the AccessorID). */
   suffix = '';
-  /** The matched route (set by the server before the handler runs). */
-  route: Route | undefined;
+  /** The matched route's pattern (set by the server before the handler runs): its row of the endpoint ACL table. */
+  route: { readonly pattern: string } | undefined;
   /** The {@link ENDPOINT_ACL} row that was enforced for this request, if any. */
   aclEnforced: EndpointAclRow | undefined;
   /** Request-body bytes read so far. */

@@ -11,7 +11,6 @@
  * const profile = resolveConsulProfile('1.15.11');
  * profile.features.leafCachePerToken; // true: 1.15 keys the agent leaf cache by token
  */
-import type { SimulatorCore } from './types';
 
 /** Built-in ACL templated policy names (`api/acl.go` `ACLTemplatedPolicy*Name`). */
 export type TemplatedPolicyName =
@@ -147,7 +146,7 @@ export function resolveConsulProfile(version: string): ConsulProfile {
 }
 
 /** Switches a running simulator's Consul version: profile and reported version together. */
-export function applyConsulVersion(core: SimulatorCore, version: string): void {
+export function applyConsulVersion(core: { profile: ConsulProfile; runtime: { version: string } }, version: string): void {
   core.profile = resolveConsulProfile(version);
   core.runtime.version = version;
 }
