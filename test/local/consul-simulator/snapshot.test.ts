@@ -7,16 +7,10 @@ import { call } from './http';
 import { archiveAround, decodeStateBin, stateBinOf, tarEntries } from './state-bin';
 import { GoMsgpackWriter } from '../../../local/consul-simulator/go-msgpack';
 import { CHUNKING_STATE_RECORD } from '../../../local/consul-simulator/state-bin-writer';
+import { testMeta } from '../../helpers/in-memory-backups';
 
-const META = {
-  Version: 1,
-  ID: '2-13-1602222343947',
-  Index: 13,
-  Term: 2,
-  Peers: 'ka4xMjcuMC4wLjE6ODMwMA==',
-  Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
-  ConfigurationIndex: 1,
-};
+/** Raft index 13, term 2, one server: the meta.json of the Go-made fixtures. */
+const META = testMeta(13);
 
 async function archiveBytes(defects?: ArchiveDefects): Promise<Buffer> {
   const stream = writeSnapshotArchive({ meta: META, state: Buffer.from('opaque state bytes') }, { defects });

@@ -4,18 +4,12 @@ import { SnapshotVerificationError, verifySnapshotStream } from '../../../../fun
 import { syntheticStateStream } from '../../../../local/consul-simulator/synthetic-state';
 import { writeSnapshotArchive } from '../../../../local/consul-simulator/archive-writer';
 import { encodeTarHeader } from '../../../../functions/core/snapshot-archive';
+import { testMeta } from '../../../helpers/in-memory-backups';
 
 // Hand-built archives exercising Go's compress/gzip and archive/tar rules. Every expected text here was produced by
 // Go running Consul's snapshot read path on the same bytes.
-const META = {
-  Version: 1,
-  ID: '2-13-1602222343947',
-  Index: 13,
-  Term: 2,
-  Peers: 'ka4xMjcuMC4wLjE6ODMwMA==',
-  Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
-  ConfigurationIndex: 1,
-};
+/** Raft index 13, term 2, one server: the meta.json of the Go-made fixtures. */
+const META = testMeta(13);
 const STATE_SIZE = 700;
 const PREFIX = 'failed to read snapshot file: ';
 

@@ -4,23 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tarStream from 'tar-stream';
 import { ConsulOpsError, InvalidInputError } from '../../../../functions/core/shared/errors';
-import { createSnapshotVerifier, SnapshotVerificationError, SnapshotVerifyAbortedError, verifySnapshotStream, type SnapshotMeta } from '../../../../functions/core/snapshot-archive';
+import { createSnapshotVerifier, SnapshotVerificationError, SnapshotVerifyAbortedError, verifySnapshotStream } from '../../../../functions/core/snapshot-archive';
 import { syntheticStateStream } from '../../../../local/consul-simulator/synthetic-state';
 import { writeSnapshotArchive, type ArchiveDefects, type WriteArchiveOptions } from '../../../../local/consul-simulator/archive-writer';
 import { sampleLiveMemory } from '../../../helpers/live-memory';
+import { testMeta } from '../../../helpers/in-memory-backups';
 
 // Verbatim from hashicorp/consul command/snapshot/inspect/testdata/raw/meta.json (consul-api.md §1.4).
 const CONSUL_META_JSON =
   '{"Version":1,"ID":"2-13-1602222343947","Index":13,"Term":2,"Peers":"ka4xMjcuMC4wLjE6ODMwMA==","Configuration":{"Servers":[{"Suffrage":0,"ID":"a577b288-b354-770e-e909-da0972eb20e8","Address":"127.0.0.1:8300"}]},"ConfigurationIndex":1,"Size":5141}\n';
-const META: Omit<SnapshotMeta, 'Size'> = {
-  Version: 1,
-  ID: '2-13-1602222343947',
-  Index: 13,
-  Term: 2,
-  Peers: 'ka4xMjcuMC4wLjE6ODMwMA==',
-  Configuration: { Servers: [{ Suffrage: 0, ID: 'a577b288-b354-770e-e909-da0972eb20e8', Address: '127.0.0.1:8300' }] },
-  ConfigurationIndex: 1,
-};
+/** Raft index 13, term 2, one server: the meta.json of the Go-made fixtures. */
+const META = testMeta(13);
 const STATE_SIZE = 5141;
 const MTIME = new Date('2020-10-09T05:45:43Z');
 const PREFIX = 'failed to read snapshot file: ';
