@@ -13,7 +13,7 @@ export interface RunRecord {
   readonly operation: 'backup' | 'restore';
   /** Which archive was served: realistic (gzip level 6, compressible) or incompressible. */
   readonly source: ArchiveKind;
-  /** baseline, consul-ops, consul-ops-no-decode, aws-cli, restic, or a `-1cpu` variant pinned to one core with taskset. */
+  /** baseline, consul-ops, consul-ops-inline, consul-ops-no-decode, aws-cli, restic, or a `-1cpu` variant pinned to one core with taskset. */
   readonly config: string;
   readonly stateMiB: number;
   readonly run: number;
