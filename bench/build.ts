@@ -6,6 +6,7 @@
 import { build, type BuildOptions } from 'esbuild';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { VERIFY_WORKER_FILE } from '../functions/adapters/verify-worker-file';
 
 /** The repository root. */
 export const ROOT = join(__dirname, '..');
@@ -61,7 +62,7 @@ export async function bundleBenchPrograms(outDir: string): Promise<{ worker: str
     target: `node${process.versions.node.split('.')[0]}`,
     minify: false,
     // verify-worker.js next to worker.js, as next to the CLI bundle: the worker finds it there (functions/adapters/verify-thread.ts).
-    entryPoints: { worker: join(__dirname, 'worker.ts'), replay: join(__dirname, 'replay-process.ts'), 'verify-worker': join(ROOT, 'functions', 'adapters', 'verify-thread-worker.ts') },
+    entryPoints: { worker: join(__dirname, 'worker.ts'), replay: join(__dirname, 'replay-process.ts'), [VERIFY_WORKER_FILE.replace(/\.js$/, '')]: join(ROOT, 'functions', 'adapters', 'verify-thread-worker.ts') },
     outdir: outDir,
     absWorkingDir: ROOT,
   });

@@ -6,10 +6,15 @@ import { availableParallelism } from 'node:os';
 import type { ArchiveKind } from './archives';
 import type { StartupResult } from './cli-startup';
 import type { BundleResult } from './cold-init';
+import type { JobResult } from './jobs';
 import { fixed, markdownTable, mb, median, spread, formatTable, type Spread } from './stats';
 
 /** One measured run (a Node worker or a peer tool) with the CPU the other processes spent during it. */
-export interface RunRecord {
+/**
+ * One measured run as the report keeps it: what the worker (or a peer tool, for which `sampledPeakRssBytes` is NaN and
+ * the CPU is its whole command tree, curl included) measured, where it ran, and what the rest of the machine spent.
+ */
+export interface RunRecord extends Omit<JobResult, 'mode' | 'phases'> {
   readonly operation: 'backup' | 'restore';
   /** Which archive was served: realistic (gzip level 6, compressible) or incompressible. */
   readonly source: ArchiveKind;
@@ -17,21 +22,11 @@ export interface RunRecord {
   readonly config: string;
   readonly stateMiB: number;
   readonly run: number;
-  readonly archiveBytes: number;
-  readonly wallMs: number;
-  readonly maxRssBytes: number;
-  /** Sampled peak RSS (Node workers only; NaN for peer tools). */
-  readonly sampledPeakRssBytes: number;
-  /** CPU of the measured process (Node worker) or command tree (peer tool, curl included). */
-  readonly cpuUserMs: number;
-  readonly cpuSystemMs: number;
   /** CPU seconds used during the run by the replay source and by the Ceph daemons (mon + osd + rgw). */
   readonly sourceCpuS: number;
   readonly radosgwCpuS: number;
   /** 1-minute load average when the run started: other work on the machine competes for the same cores. */
   readonly loadAvg1: number;
-  readonly key?: string;
-  readonly versionId?: string;
 }
 
 /** The runs of one (operation, archive, size, config), summarised. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SnapshotVerificationError, SnapshotVerifyAbortedError, type ArchiveVerifier, type SnapshotDefect, type VerifiedSnapshot } from '../core/snapshot-archive';
 import { StateBinMalformedError, type PassDecoderOptions, type StateBinDecodeResult, type StateBinDefect, type VerifyingPass, type VerifyingPassFactory } from '../core/snapshot-contents';
+import { VERIFY_WORKER_FILE } from './verify-worker-file';
 
 /**
  * The backup's verifying pass on a worker thread: the archive SHA-256, inflate, tar, the SHA256SUMS digests and the
@@ -17,8 +18,7 @@ import { StateBinMalformedError, type PassDecoderOptions, type StateBinDecodeRes
  * errors and the decoder's verdict are identical, and a failure of the thread itself fails the verification.
  */
 
-/** The bundled worker's file name, next to the bundle that starts it (`dist/cli/`, a Lambda's `/var/task`). */
-export const VERIFY_WORKER_FILE = 'verify-worker.js';
+export { VERIFY_WORKER_FILE };
 /** Lambda memory from which a function has two vCPUs' worth of CPU (1769 MB = one vCPU). */
 export const THREADED_VERIFY_MIN_LAMBDA_MB = 3538;
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { VERIFY_WORKER_FILE } from '../../functions/adapters/verify-worker-file';
 
 /** The repository root: entry files, `package-lock.json` and the local esbuild live here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -53,7 +54,7 @@ function verifyWorkerHooks(): nodejs.ICommandHooks {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (_inputDir: string, outputDir: string) => [
-      `"${esbuild}" "${entry}" --bundle --platform=node --format=cjs --target=node22 --minify --main-fields=module,main --log-level=warning --outfile="${path.join(outputDir, 'verify-worker.js')}"`,
+      `"${esbuild}" "${entry}" --bundle --platform=node --format=cjs --target=node22 --minify --main-fields=module,main --log-level=warning --outfile="${path.join(outputDir, VERIFY_WORKER_FILE)}"`,
     ],
   };
 }
